@@ -1,0 +1,200 @@
+//! Stage 2: the validated config pruned to what a request needs, with everything that can be
+//! decided at build time decided: bucket ranges scaled by traffic, flag values per host,
+//! experiments per page type, and every list in the byte order of the key it produces.
+
+use crate::validate::{EdgeSettings, Experiment, Flag, Validated};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The compiled config, ready to emit. Every list is sorted, so output is deterministic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// Sorted by name.
+    pub page_types: Vec<PageType>,
+    /// Sorted by `key + "="`, the order of their items in the key.
+    pub experiments: Vec<EdgeExperiment>,
+    /// Sorted by `key + "="`.
+    pub flags: Vec<EdgeFlag>,
+    /// Sorted by name.
+    pub hosts: Vec<HostCase>,
+    /// Every host not in `hosts`: flag defaults, no targeted experiment.
+    pub other_hosts: HostCase,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageType {
+    pub name: String,
+    /// Indices into `Edge::experiments`, ascending (so in key order).
+    pub experiments: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeExperiment {
+    pub key: String,
+    pub seed: String,
+    pub page_types: Vec<String>,
+    pub traffic: u16,
+    pub layer: Option<(String, u16, u16)>,
+    /// Indices into `Edge::hosts` when the experiment targets domains.
+    pub hosts: Option<Vec<usize>>,
+    /// `(key, start, end)`: the unit's bucket `n` is in this variation when `start <= n < end`.
+    pub variations: Vec<(String, u16, u16)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeFlag {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostCase {
+    pub name: String,
+    /// Value of each flag of `Edge::flags` on this host.
+    pub flag_values: Vec<String>,
+}
+
+/// What pruning noticed that is legal but likely a mistake.
+pub type Notes = Vec<(String, String)>;
+
+/// Byte order of a key's items: `exp:a-b=…` sorts before `exp:a=…` because `-` < `=`.
+pub fn item_order(key: &str) -> Vec<u8> {
+    let mut k = key.as_bytes().to_vec();
+    k.push(b'=');
+    k
+}
+
+pub fn prune(edge: &EdgeSettings, validated: &Validated) -> (Edge, Notes) {
+    let mut notes = Notes::new();
+    let mut flags: Vec<&Flag> = validated.flags.iter().collect();
+    flags.sort_by_key(|f| item_order(&f.key));
+    let mut experiments: Vec<&Experiment> = validated
+        .experiments
+        .iter()
+        .filter(|e| {
+            let never = e.domains.as_ref().is_some_and(Vec::is_empty);
+            if never {
+                notes.push((
+                    format!("experiments[{}]", e.index),
+                    format!("\"{}\" targets no domain, so it never runs; dropped", e.key),
+                ));
+            }
+            !never
+        })
+        .collect();
+    experiments.sort_by_key(|e| item_order(&e.key));
+
+    // Host cases: every host a flag rule or a targeting list names.
+    let mut host_names = BTreeSet::new();
+    for f in &flags {
+        for r in &f.rules {
+            host_names.extend(r.domains.iter().cloned());
+        }
+    }
+    for e in &experiments {
+        host_names.extend(e.domains.iter().flatten().cloned());
+    }
+    for host in &host_names {
+        if let Some(why) = unreachable_host(host) {
+            notes.push((
+                "domains".into(),
+                format!("\"{host}\" can never equal a normalised host ({why})"),
+            ));
+        }
+    }
+    let host_case = |name: &str| HostCase {
+        name: name.to_owned(),
+        flag_values: flags
+            .iter()
+            .map(|f| {
+                f.rules
+                    .iter()
+                    .find(|r| r.domains.iter().any(|d| d == name))
+                    .map_or(&f.default, |r| &r.value)
+                    .clone()
+            })
+            .collect(),
+    };
+    let hosts: Vec<HostCase> = host_names.iter().map(|h| host_case(h)).collect();
+    let host_index: BTreeMap<&str, usize> = host_names
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+    let other_hosts = HostCase {
+        name: String::new(),
+        flag_values: flags.iter().map(|f| f.default.clone()).collect(),
+    };
+
+    let experiments: Vec<EdgeExperiment> = experiments
+        .iter()
+        .map(|e| {
+            let mut start = 0u32;
+            let variations = e
+                .variations
+                .iter()
+                .map(|v| {
+                    // SPEC §3: [s_i, s_i + floor(w_i * t / 10000)); s_i counts full weights, so
+                    // raising traffic never moves an enrolled unit.
+                    let owned = u32::from(v.weight) * u32::from(e.traffic) / 10_000;
+                    let range = (v.key.clone(), start as u16, (start + owned) as u16);
+                    start += u32::from(v.weight);
+                    range
+                })
+                .collect();
+            let hosts = e.domains.as_ref().map(|d| {
+                let set: BTreeSet<usize> = d.iter().map(|h| host_index[h.as_str()]).collect();
+                set.into_iter().collect()
+            });
+            EdgeExperiment {
+                key: e.key.clone(),
+                seed: e.seed.clone(),
+                page_types: e.page_types.clone(),
+                traffic: e.traffic,
+                layer: e.layer.as_ref().map(|l| (l.key.clone(), l.from, l.to)),
+                hosts,
+                variations,
+            }
+        })
+        .collect();
+
+    let page_types = edge
+        .page_types
+        .iter()
+        .map(|name| PageType {
+            name: name.clone(),
+            experiments: (0..experiments.len())
+                .filter(|&i| experiments[i].page_types.contains(name))
+                .collect(),
+        })
+        .collect();
+    let flags = flags
+        .iter()
+        .map(|f| EdgeFlag {
+            key: f.key.clone(),
+            values: f.values.clone(),
+        })
+        .collect();
+    (
+        Edge {
+            page_types,
+            experiments,
+            flags,
+            hosts,
+            other_hosts,
+        },
+        notes,
+    )
+}
+
+/// Why a configured domain can never match SPEC §3's normalised host, if it cannot.
+fn unreachable_host(host: &str) -> Option<&'static str> {
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Some("hosts are lowercased")
+    } else if host.starts_with("www.") || host.starts_with("staging.") {
+        Some("leading www. and staging. are removed")
+    } else if !host.starts_with('[') && host.contains(':') {
+        Some("ports are removed")
+    } else {
+        None
+    }
+}

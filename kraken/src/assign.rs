@@ -1,0 +1,144 @@
+//! Assignment (SPEC §3–§5): from the request's unit, host, page type and overrides to the key.
+
+use crate::model::{Config, Experiment, Flag, HostCase, PageType, Variation};
+use crate::request::{Overrides, UnitId, items, normalise_host, unit_cookie};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Bucket count: hashes are reduced to basis points (SPEC §3).
+pub const BUCKETS: u64 = 10_000;
+
+/// What the service reads from a request; every field is raw bytes and may be anything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RequestInput<'a> {
+    /// Every `Cookie` header value, in order.
+    pub cookies: &'a [&'a [u8]],
+    pub host: Option<&'a [u8]>,
+    pub page_type: Option<&'a [u8]>,
+    pub query: Option<&'a [u8]>,
+}
+
+/// The answer for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The assignment key (SPEC §5), e.g. `exp:hero=b;ff:new-nav=on`.
+    pub key: String,
+    pub unit: UnitId,
+    /// True when the request had no valid unit id and `unit` was minted for it.
+    pub minted: bool,
+}
+
+/// `h(prefix + unit) % 10000` with `h` = XXH3-64, seed 0 (SPEC §3).
+pub fn bucket(prefix: &str, unit: &[u8]) -> u16 {
+    // Prefixes are short config strings and units at most 64 bytes: hash from the stack.
+    let mut buf = [0u8; 256];
+    let len = prefix.len() + unit.len();
+    let hash = if len <= buf.len() {
+        buf[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        buf[prefix.len()..len].copy_from_slice(unit);
+        xxh3_64(&buf[..len])
+    } else {
+        xxh3_64(&[prefix.as_bytes(), unit].concat())
+    };
+    (hash % BUCKETS) as u16
+}
+
+/// Assigns one request. `random` is called only when a unit id must be minted.
+pub fn assign(
+    config: &Config,
+    input: &RequestInput<'_>,
+    random: impl FnOnce() -> [u8; 16],
+) -> Assignment {
+    let (unit, minted) = match unit_cookie(input.cookies.iter().copied()).and_then(UnitId::parse) {
+        Some(unit) => (unit, false),
+        None => (UnitId::mint(random()), true),
+    };
+    let host_name = normalise_host(input.host.unwrap_or_default());
+    let host = (config.host)(&host_name);
+    let page = input.page_type.and_then(config.page_type);
+    let overrides = input.query.map(Overrides::parse).unwrap_or_default();
+    let key = assignment_key(config, page, host, unit.as_bytes(), &overrides);
+    Assignment { key, unit, minted }
+}
+
+/// Builds the key: experiment items then flag items, both lists already in byte order.
+pub fn assignment_key(
+    config: &Config,
+    page: Option<&PageType>,
+    host: &HostCase,
+    unit: &[u8],
+    overrides: &Overrides,
+) -> String {
+    let experiments = page.map_or(&[][..], |p| p.experiments);
+    let mut key = String::with_capacity(host.flag_items.len() + 32 * experiments.len().min(8));
+    for experiment in experiments {
+        if !takes_part(experiment, host) {
+            continue;
+        }
+        let variation = forced_variation(experiment, &overrides.variants)
+            .or_else(|| enrolled(experiment, unit));
+        if let Some(variation) = variation {
+            push_item(&mut key, variation.item);
+        }
+    }
+    if overrides.flags.is_empty() {
+        if !host.flag_items.is_empty() {
+            push_item(&mut key, host.flag_items);
+        }
+    } else {
+        for (flag, host_value) in config.flags.iter().zip(host.flag_values) {
+            let value = forced_value(flag, &overrides.flags).unwrap_or(host_value);
+            push_item(&mut key, "ff:");
+            key.push_str(flag.key);
+            key.push('=');
+            key.push_str(value);
+        }
+    }
+    key
+}
+
+fn push_item(key: &mut String, item: &str) {
+    if !key.is_empty() {
+        key.push(';');
+    }
+    key.push_str(item);
+}
+
+fn takes_part(experiment: &Experiment, host: &HostCase) -> bool {
+    experiment
+        .hosts
+        .is_none_or(|hosts| hosts.iter().any(|h| std::ptr::eq(*h, host)))
+}
+
+/// The variation whose bucket range holds the unit, if the unit passes the layer.
+pub fn enrolled(experiment: &'static Experiment, unit: &[u8]) -> Option<&'static Variation> {
+    let n = bucket(experiment.bucket_prefix, unit);
+    let variation = experiment
+        .variations
+        .iter()
+        .find(|v| v.start <= n && n < v.end)?;
+    match experiment.layer {
+        Some(layer) => (layer.from..layer.to)
+            .contains(&bucket(layer.prefix, unit))
+            .then_some(variation),
+        None => Some(variation),
+    }
+}
+
+/// The first `?variants=` item for this experiment that names one of its variations.
+fn forced_variation(experiment: &'static Experiment, list: &[u8]) -> Option<&'static Variation> {
+    items(list)
+        .filter(|(key, _)| *key == experiment.key.as_bytes())
+        .find_map(|(_, value)| {
+            experiment
+                .variations
+                .iter()
+                .find(|v| v.key.as_bytes() == value)
+        })
+}
+
+/// The first `?flags=` item for this flag that names one of its values.
+fn forced_value(flag: &Flag, list: &[u8]) -> Option<&'static str> {
+    items(list)
+        .filter(|(key, _)| *key == flag.key.as_bytes())
+        .find_map(|(_, value)| flag.values.iter().copied().find(|v| v.as_bytes() == value))
+}
