@@ -22,6 +22,7 @@ fn main() {
     let mut resp = Response::new()
         .with_header("kraken-assignments", assignment.key.as_str())
         .with_header("kraken-unit", assignment.unit.as_str())
+        .with_header("kraken-config", kraken::CONFIG.digest)
         .with_header(CACHE_CONTROL, "private, no-store");
     if assignment.minted {
         resp.set_header(
@@ -40,8 +41,13 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 fn random_id() -> [u8; 16] {
     let mut bytes = [0; 16];
-    // WASI's random_get; if the host ever refused, a fixed id still answers the request.
-    let _ = getrandom::fill(&mut bytes);
+    // WASI's random_get. Should the host ever refuse, the clock still tells visitors apart.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = nanos.to_le_bytes();
+    }
     bytes
 }
 

@@ -1,0 +1,138 @@
+//! Request parsing, table by table: every request input degrades gracefully (SPEC §3–§4).
+
+use kraken::request::{Overrides, UnitId, items, normalise_host, percent_decode, unit_cookie};
+
+#[test]
+fn unit_cookie_takes_the_first_kraken_uid() {
+    let cases: &[(&[&[u8]], Option<&[u8]>)] = &[
+        (&[], None),
+        (&[b""], None),
+        (&[b"kraken_uid=abc"], Some(b"abc")),
+        (&[b"a=1; kraken_uid=abc; b=2"], Some(b"abc")),
+        (&[b"a=1;kraken_uid=abc ;b=2"], Some(b"abc")),
+        (&[b"kraken_uid=first; kraken_uid=second"], Some(b"first")),
+        (
+            &[b"a=1", b"kraken_uid=in-second-header"],
+            Some(b"in-second-header"),
+        ),
+        (&[b"kraken_uidx=abc; xkraken_uid=def"], None),
+        (&[b"KRAKEN_UID=abc"], None),
+        (&[b"kraken_uid"], None),
+        (&[b"kraken_uid="], Some(b"")),
+        (&[b"kraken_uid=a=b"], Some(b"a=b")),
+        (&[b"\xff\xfe; kraken_uid=\xc3\x28"], Some(b"\xc3\x28")),
+    ];
+    for (headers, expected) in cases {
+        assert_eq!(
+            unit_cookie(headers.iter().copied()),
+            *expected,
+            "{headers:?}"
+        );
+    }
+}
+
+#[test]
+fn unit_ids_are_the_spec_charset_and_length() {
+    let valid: &[&[u8]] = &[
+        b"a",
+        b"A-z_09",
+        &[b'x'; 64],
+        b"0123456789abcdef0123456789abcdef",
+    ];
+    let invalid: &[&[u8]] = &[
+        b"",
+        &[b'x'; 65],
+        b"a.b",
+        b"a b",
+        b"\"abc\"",
+        b"caf\xc3\xa9",
+        b"a\0",
+        b"a+b",
+        b"a%20",
+    ];
+    for v in valid {
+        assert_eq!(
+            UnitId::parse(v).map(|u| u.as_bytes().to_vec()),
+            Some(v.to_vec())
+        );
+    }
+    for v in invalid {
+        assert!(UnitId::parse(v).is_none(), "{v:?}");
+    }
+}
+
+#[test]
+fn minted_ids_are_32_lowercase_hex_of_the_random_bytes() {
+    let id = UnitId::mint([
+        0x00, 0x01, 0xab, 0xff, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0,
+        0xc0,
+    ]);
+    assert_eq!(id.as_str(), "0001abff102030405060708090a0b0c0");
+    assert!(
+        UnitId::parse(id.as_bytes()).is_some(),
+        "a minted id is a valid cookie value"
+    );
+}
+
+#[test]
+fn hosts_are_normalised_per_spec() {
+    let cases: &[(&[u8], &[u8])] = &[
+        (b"example.com", b"example.com"),
+        (b"Example.COM", b"example.com"),
+        (b"example.com:8080", b"example.com"),
+        (b"www.example.com", b"example.com"),
+        (b"WWW.Staging.www.Example.COM:443", b"example.com"),
+        (b"staging.staging.example.ie", b"example.ie"),
+        (b"wwwexample.com", b"wwwexample.com"),
+        (b"example.www.com", b"example.www.com"),
+        (b"www.", b""),
+        (b"", b""),
+        (b":80", b""),
+        (b"[::1]:7676", b"[::1]"),
+        (b"[::1", b"[::1"),
+        (b"\xffEXAMPLE.com", b"\xffexample.com"),
+        (b"example.com.", b"example.com."),
+    ];
+    for (raw, expected) in cases {
+        assert_eq!(
+            &*normalise_host(raw),
+            *expected,
+            "{}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+}
+
+#[test]
+fn query_values_are_percent_decoded_like_a_form() {
+    let cases: &[(&[u8], &[u8])] = &[
+        (b"a%3Ab%2cc", b"a:b,c"),
+        (b"a+b", b"a b"),
+        (b"%zz%4", b"%zz%4"),
+        (b"%", b"%"),
+        (b"%C3%A9", "é".as_bytes()),
+        (b"%ff", b"\xff"),
+        (b"plain", b"plain"),
+    ];
+    for (raw, expected) in cases {
+        assert_eq!(&*percent_decode(raw), *expected);
+    }
+}
+
+#[test]
+fn overrides_collect_every_parameter_in_order() {
+    let o = Overrides::parse(b"x=1&variants=a:b,c:d&flags=f:on&%76ariants=e%3Af&flags&variants=");
+    assert_eq!(o.variants, b"a:b,c:d,e:f,");
+    assert_eq!(o.flags, b"f:on,");
+    let pairs: Vec<_> = items(&o.variants).collect();
+    assert_eq!(
+        pairs,
+        vec![(&b"a"[..], &b"b"[..]), (b"c", b"d"), (b"e", b"f")]
+    );
+    assert!(Overrides::parse(b"utm=1&variantsx=a:b").is_empty());
+    let malformed: Vec<_> = items(b"noclon,,a:b:c,:x,k:").collect();
+    assert_eq!(
+        malformed,
+        vec![(&b"a"[..], &b"b:c"[..]), (b"", b"x"), (b"k", b"")]
+    );
+}

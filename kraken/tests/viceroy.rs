@@ -1,0 +1,200 @@
+//! The real service: builds the release wasm, serves it under Viceroy (Fastly's local Compute
+//! runtime) and sends raw HTTP/1.1 requests, hostile bytes included. Every answer must be a `200`
+//! with the SPEC §5 headers and the key the independent Python implementation computes.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Case, Declared, cases, reference, repo_root};
+
+/// Kills Viceroy when the test ends, however it ends.
+struct Server(Child, SocketAddr);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn release_wasm() -> PathBuf {
+    let root = repo_root();
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "kraken",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+        ])
+        .current_dir(&root)
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "release wasm build failed (scripts/setup adds the wasm32-wasip1 target)"
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
+    target.join("wasm32-wasip1/release/kraken.wasm")
+}
+
+fn serve() -> Server {
+    let wasm = release_wasm();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let child = Command::new("viceroy")
+        .arg("serve")
+        .arg("-C")
+        .arg(repo_root().join("kraken/fastly.toml"))
+        .arg("--addr")
+        .arg(addr.to_string())
+        .arg(&wasm)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("viceroy on PATH (scripts/setup installs it)");
+    let server = Server(child, addr);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "viceroy did not listen on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn send(addr: SocketAddr, case: &Case) -> Answer {
+    let mut req = b"GET /".to_vec();
+    if let Some(q) = &case.query {
+        req.push(b'?');
+        req.extend_from_slice(q);
+    }
+    req.extend_from_slice(b" HTTP/1.1\r\n");
+    // HTTP/1.1 needs a Host; a request without one is sent with an empty value.
+    req.extend_from_slice(b"Host: ");
+    req.extend_from_slice(case.host.as_deref().unwrap_or_default());
+    req.extend_from_slice(b"\r\n");
+    for (name, value) in [
+        ("Cookie", &case.cookie),
+        ("Kraken-Page-Type", &case.page_type),
+    ] {
+        if let Some(v) = value {
+            req.extend_from_slice(format!("{name}: ").as_bytes());
+            req.extend_from_slice(v);
+            req.extend_from_slice(b"\r\n");
+        }
+    }
+    req.extend_from_slice(b"Connection: close\r\n\r\n");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(&req).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| {
+            l.split_once(": ")
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        })
+        .collect();
+    Answer { status, headers }
+}
+
+#[test]
+fn viceroy_answers_every_request_with_the_reference_key() {
+    let server = serve();
+    let config = repo_root().join("config");
+    let cases = cases(&Declared::read(&config), 7676, 400, true);
+    // The service mints its own random ids: for minted cases the key is checked against the
+    // reference with the id the service returned.
+    let answers: Vec<Answer> = cases.iter().map(|c| send(server.1, c)).collect();
+    let with_units: Vec<Case> = cases
+        .iter()
+        .zip(&answers)
+        .map(|(c, a)| {
+            let mut c = c.clone();
+            if a.header("kraken-set-cookie").is_some() {
+                let unit = a.header("kraken-unit").unwrap_or_default();
+                c.cookie = Some(format!("kraken_uid={unit}").into_bytes());
+            }
+            c
+        })
+        .collect();
+    let expected = reference(&config, &cases);
+    let expected_keys = reference(&config, &with_units);
+    let mut minted = 0;
+    for (i, (case, answer)) in cases.iter().zip(&answers).enumerate() {
+        assert_eq!(answer.status, 200, "request {i}: {case:?}");
+        let (_, unit, was_minted) = &expected[i];
+        let got_unit = answer.header("kraken-unit").expect("Kraken-Unit");
+        assert_eq!(
+            answer.header("kraken-assignments"),
+            Some(expected_keys[i].0.as_str()),
+            "request {i}: {case:?}"
+        );
+        let timing = answer.header("server-timing").expect("Server-Timing");
+        let dur = timing.strip_prefix("kraken;dur=").expect("kraken;dur=<ms>");
+        assert!(dur.parse::<f64>().is_ok_and(|ms| ms >= 0.0), "{timing}");
+        if *was_minted {
+            minted += 1;
+            assert!(
+                got_unit.len() == 32
+                    && got_unit
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "{got_unit}"
+            );
+            let cookie =
+                format!("kraken_uid={got_unit}; Path=/; Max-Age=31536000; SameSite=Lax; Secure");
+            assert_eq!(answer.header("kraken-set-cookie"), Some(cookie.as_str()));
+        } else {
+            assert_eq!(got_unit, unit);
+            assert_eq!(answer.header("kraken-set-cookie"), None);
+        }
+    }
+    assert!(minted > 0 && minted < cases.len());
+    // Minted ids come from real randomness: no two alike.
+    let mut ids: Vec<&str> = answers
+        .iter()
+        .filter(|a| a.header("kraken-set-cookie").is_some())
+        .filter_map(|a| a.header("kraken-unit"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), minted);
+}
