@@ -5,6 +5,7 @@
 //! SPEC §1–2), [`prune`] (→ what a request needs), [`emit`] (→ Rust source). Only `main` and
 //! [`output`] touch the file system.
 
+pub mod budget;
 pub mod diagnostic;
 pub mod emit;
 pub mod output;
@@ -18,6 +19,8 @@ use std::path::Path;
 pub const EXPERIMENTS: &str = "experiments.json";
 pub const SITE_FEATURES: &str = "site-features.json";
 pub const EDGE: &str = "edge.json";
+/// Largest input file read (the seed's experiments.json is ~250 KB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Where the output goes, relative to the repository root.
 pub const OUTPUT: &str = "kraken/src/generated/config.rs";
 
@@ -36,7 +39,19 @@ impl Sources {
         let mut errors = Vec::new();
         let mut read = |name: &str| {
             let shown = format!("{shown}/{name}");
-            match std::fs::read_to_string(dir.join(name)) {
+            let path = dir.join(name);
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_FILE_BYTES {
+                let message = format!("{size} bytes, more than the {MAX_FILE_BYTES} codegen reads");
+                errors.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: shown.clone(),
+                    path: String::new(),
+                    message,
+                });
+                return (shown, String::new());
+            }
+            match std::fs::read_to_string(&path) {
                 Ok(text) => (shown, text),
                 Err(e) => {
                     errors.push(Diagnostic {
@@ -78,6 +93,8 @@ pub struct Compiled {
     pub source: String,
     pub warnings: Vec<Diagnostic>,
     pub summary: String,
+    /// Worst-case distinct keys per page type and host case.
+    pub budget: Vec<budget::Row>,
 }
 
 /// Validates, prunes and emits. Every error is collected before failing.
@@ -115,6 +132,23 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
             message,
         });
     }
+    // The cache-variant budget: over it, the config is refused unless the budget only warns.
+    let budget = budget::rows(&edge);
+    if let Some(max) = settings.max_variants {
+        let severity = if settings.max_variants_warn_only {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        for message in budget::over_budget(&budget, max) {
+            diagnostics.push(Diagnostic {
+                severity,
+                file: sources.edge.0.clone(),
+                path: "max_variants".into(),
+                message,
+            });
+        }
+    }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.sort_by_key(|d| d.severity);
         return Err(diagnostics);
@@ -134,5 +168,6 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
         source,
         warnings: diagnostics,
         summary,
+        budget,
     })
 }

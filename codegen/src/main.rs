@@ -1,22 +1,24 @@
 //! `cargo codegen generate|check [--config DIR] [--out FILE]`: the only I/O of the compiler.
 
 use codegen::output::{Mode, Outcome, ensure_file_contents};
-use codegen::{OUTPUT, Sources, compile};
+use codegen::{OUTPUT, Sources, budget, compile};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: codegen <generate|check> [--config DIR] [--out FILE]
+const USAGE: &str = "usage: codegen <generate|check|budget> [--config DIR] [--out FILE]
 
   generate   validate config/, prune it and write kraken/src/generated/config.rs
   check      validate and fail when the committed generated code is stale
+  budget     validate and print the cache-variant table, every page type and host case
   --config   the directory holding experiments.json, site-features.json, edge.json (default: config)
   --out      the generated file (default: kraken/src/generated/config.rs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mode = match args.first().map(String::as_str) {
-        Some("generate") => Mode::Write,
-        Some("check") => Mode::Check,
+    let (mode, budget_only) = match args.first().map(String::as_str) {
+        Some("generate") => (Mode::Write, false),
+        Some("check") => (Mode::Check, false),
+        Some("budget") => (Mode::Check, true),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -62,6 +64,12 @@ fn main() -> ExitCode {
     for w in &compiled.warnings {
         eprintln!("{w}");
     }
+    if budget_only {
+        print!("{}", budget::table(&compiled.budget, None));
+        return ExitCode::SUCCESS;
+    }
+    // Rows of the cache-variant table: short configs in full, long ones condensed.
+    eprint!("{}", budget::table(&compiled.budget, Some(12)));
     match ensure_file_contents(&out, &shown_out, &compiled.source, mode) {
         Ok(outcome) => {
             let what = match (mode, outcome) {

@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 pub const MAX_VARIATIONS: usize = 32;
 /// Basis points: traffic, weights and layer bounds live in `0..=10000`.
 pub const BASIS_POINTS: u64 = 10_000;
+/// Sizes beyond any real platform export (the seed is ~200 experiments): refused with a clear
+/// error instead of generating code no compiler should be asked to build.
+pub const MAX_EXPERIMENTS: usize = 100_000;
+pub const MAX_FLAGS: usize = 10_000;
 const STATUSES: &[&str] = &["draft", "running", "paused", "stopped", "archived"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +165,16 @@ pub fn experiments(root: &Value, edge: &EdgeSettings, report: &mut Report<'_>) -
         return out;
     };
     out.experiments_total = list.len();
+    if list.len() > MAX_EXPERIMENTS {
+        report.error(
+            "experiments",
+            format!(
+                "{} experiments, more than the {MAX_EXPERIMENTS} codegen accepts",
+                list.len()
+            ),
+        );
+        return out;
+    }
     // Keys of every entry, to report duplicates: an error when both are used.
     let mut keys: BTreeMap<String, (usize, bool)> = BTreeMap::new();
     for (index, value) in list.iter().enumerate() {
@@ -328,6 +342,16 @@ pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
         return out;
     };
     out.flags_total = list.len();
+    if list.len() > MAX_FLAGS {
+        report.error(
+            "flags",
+            format!(
+                "{} flags, more than the {MAX_FLAGS} codegen accepts",
+                list.len()
+            ),
+        );
+        return out;
+    }
     let mut keys: BTreeMap<String, (usize, bool)> = BTreeMap::new();
     for (index, value) in list.iter().enumerate() {
         let path = format!("flags[{index}]");

@@ -318,3 +318,23 @@ fn problems_in_dropped_entries_are_warnings() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn oversized_configs_are_refused_not_run_out_of_memory() {
+    let many = format!(
+        "{{\"experiments\": [{}]}}",
+        vec!["{}"; codegen::validate::MAX_EXPERIMENTS + 1].join(",")
+    );
+    let errors = compile(&Sources::from_texts(
+        &many,
+        "{\"flags\": []}",
+        "{\"page_types\": [\"home\"]}",
+    ))
+    .unwrap_err();
+    assert_eq!(errors.len(), 1, "one clear error, not one per entry");
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("experiments: 100001 experiments, more than the 100000 codegen accepts")
+    );
+}

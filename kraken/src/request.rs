@@ -8,6 +8,10 @@ pub const UNIT_COOKIE: &[u8] = b"kraken_uid";
 /// Longest accepted unit id (SPEC §3: `[A-Za-z0-9_-]{1,64}`).
 pub const MAX_UNIT_LEN: usize = 64;
 
+/// Longest query whose overrides are read. Beyond it (far past Fastly's URL limit) overrides are
+/// ignored: the request still gets its normal key.
+pub const MAX_QUERY_LEN: usize = 64 * 1024;
+
 /// A unit id, stored inline so that neither reading nor minting one allocates.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct UnitId {
@@ -124,6 +128,9 @@ impl Overrides {
     /// the previous ones, as if joined with `,`.
     pub fn parse(query: &[u8]) -> Self {
         let mut out = Self::default();
+        if query.len() > MAX_QUERY_LEN {
+            return out;
+        }
         for pair in query.split(|&b| b == b'&') {
             let (name, value) = match pair.iter().position(|&b| b == b'=') {
                 Some(i) => (&pair[..i], &pair[i + 1..]),

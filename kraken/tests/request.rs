@@ -136,3 +136,15 @@ fn overrides_collect_every_parameter_in_order() {
         vec![(&b"a"[..], &b"b:c"[..]), (b"", b"x"), (b"k", b"")]
     );
 }
+
+#[test]
+fn overrides_in_an_oversized_query_are_ignored() {
+    use kraken::request::MAX_QUERY_LEN;
+    let padded = |len: usize| {
+        let mut q = b"variants=a:b&pad=".to_vec();
+        q.resize(len, b'x');
+        q
+    };
+    assert_eq!(Overrides::parse(&padded(MAX_QUERY_LEN)).variants, b"a:b");
+    assert!(Overrides::parse(&padded(MAX_QUERY_LEN + 1)).is_empty());
+}
