@@ -151,7 +151,7 @@ pub fn edge_settings(root: &Value, report: &mut Report<'_>) -> Option<EdgeSettin
             e.report.warning(field.clone(), "unknown field is ignored");
         }
     }
-    let page_types = seen.into_iter().map(|(p, _)| p.to_owned()).collect();
+    let page_types = seen.into_keys().map(|p| p.to_owned()).collect();
     Some(EdgeSettings {
         page_types,
         max_variants,
@@ -273,16 +273,16 @@ fn experiment(
     let before = e.report.diagnostics.len();
     let key = e.key(obj, "key");
     let status = e.string(obj, "status");
-    if let Some(s) = &status {
-        if !STATUSES.contains(&s.as_str()) {
-            e.problem(
-                "status",
-                format!(
-                    "unknown status \"{s}\", expected one of {}",
-                    STATUSES.join(", ")
-                ),
-            );
-        }
+    if let Some(s) = &status
+        && !STATUSES.contains(&s.as_str())
+    {
+        e.problem(
+            "status",
+            format!(
+                "unknown status \"{s}\", expected one of {}",
+                STATUSES.join(", ")
+            ),
+        );
     }
     let _ = e.string_list(obj, "platforms");
     let page_types = e.string_list(obj, "page_types");
@@ -388,13 +388,13 @@ pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
         let key = e.key(obj, "key");
         let values = e.values(obj);
         let default = e.string(obj, "default");
-        if let (Some(values), Some(default)) = (&values, &default) {
-            if !values.contains(default) {
-                e.problem(
-                    "default",
-                    format!("\"{default}\" is not among values [{}]", values.join(", ")),
-                );
-            }
+        if let (Some(values), Some(default)) = (&values, &default)
+            && !values.contains(default)
+        {
+            e.problem(
+                "default",
+                format!("\"{default}\" is not among values [{}]", values.join(", ")),
+            );
         }
         let rules = e.rules(obj, values.as_deref());
         for d in &mut e.report.diagnostics[before..] {
@@ -630,14 +630,14 @@ impl Entry<'_, '_> {
                     None
                 }
             };
-            if let Some(k) = &key {
-                if out.iter().any(|v: &Variation| &v.key == k) {
-                    self.problem(
-                        &format!("{path}.key"),
-                        format!("duplicate variation key \"{k}\""),
-                    );
-                    ok = false;
-                }
+            if let Some(k) = &key
+                && out.iter().any(|v: &Variation| &v.key == k)
+            {
+                self.problem(
+                    &format!("{path}.key"),
+                    format!("duplicate variation key \"{k}\""),
+                );
+                ok = false;
             }
             match (key, weight) {
                 (Some(key), Some(weight)) => out.push(Variation { key, weight }),
@@ -779,13 +779,13 @@ impl Entry<'_, '_> {
                 Some(rule) => {
                     let domains = self.string_list(rule, "domains");
                     let value = self.string(rule, "value");
-                    if let (Some(value), Some(values)) = (&value, values) {
-                        if !values.contains(value) {
-                            self.problem(
-                                "value",
-                                format!("\"{value}\" is not among values [{}]", values.join(", ")),
-                            );
-                        }
+                    if let (Some(value), Some(values)) = (&value, values)
+                        && !values.contains(value)
+                    {
+                        self.problem(
+                            "value",
+                            format!("\"{value}\" is not among values [{}]", values.join(", ")),
+                        );
                     }
                     domains
                         .zip(value)

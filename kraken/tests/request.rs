@@ -2,9 +2,12 @@
 
 use kraken::request::{Overrides, UnitId, items, normalise_host, percent_decode, unit_cookie};
 
+/// `Cookie` header values, and the `kraken_uid` value expected from them.
+type CookieCase = (&'static [&'static [u8]], Option<&'static [u8]>);
+
 #[test]
 fn unit_cookie_takes_the_first_kraken_uid() {
-    let cases: &[(&[&[u8]], Option<&[u8]>)] = &[
+    let cases: &[CookieCase] = &[
         (&[], None),
         (&[b""], None),
         (&[b"kraken_uid=abc"], Some(b"abc")),

@@ -161,7 +161,8 @@ fn case(d: &Declared, rng: &mut Rng, http_safe: bool) -> Case {
         _ => {
             let mut h = String::new();
             for _ in 0..rng.below(3) {
-                h.push_str(*rng.pick(&["www.", "staging.", "WWW.", "Staging."]));
+                let prefix: &&str = rng.pick(&["www.", "staging.", "WWW.", "Staging."]);
+                h.push_str(prefix);
             }
             let domain = if d.domains.is_empty() {
                 "example.com".to_owned()
@@ -171,7 +172,8 @@ fn case(d: &Declared, rng: &mut Rng, http_safe: bool) -> Case {
             let upper = rng.chance(20);
             h.push_str(&if upper { domain.to_uppercase() } else { domain });
             if rng.chance(30) {
-                h.push_str(*rng.pick(&[":443", ":8080", ":"]));
+                let port: &&str = rng.pick(&[":443", ":8080", ":"]);
+                h.push_str(port);
             }
             Some(h.into_bytes())
         }
@@ -215,7 +217,7 @@ fn query(d: &Declared, rng: &mut Rng, http_safe: bool) -> Vec<u8> {
                 _ => rng.pick(values).clone(),
             };
             items.push(match rng.below(8) {
-                0 => format!("{key}"),
+                0 => key.clone(),
                 1 => format!("nope:{value}"),
                 2 => format!("{key}:{value}:extra"),
                 _ => format!("{key}:{value}"),
