@@ -1,0 +1,407 @@
+"""Starts and stops the edge stack on loopback: a counting origin, Kraken under Viceroy, varnishd.
+
+Reused by the e2e tests, scripts/hit-ratio and later load/fault tests, so every piece can be
+started, stopped and swapped on its own:
+
+    with EdgeStack() as stack:              # origin + Kraken + Varnish, free ports
+        resp = stack.get("/", host="www.example.com", cookie="kraken_uid=abc")
+        stack.origin.fetches                # what the origin received
+        stack.kraken.stop()                 # fault injection: Kraken gone
+        stack.varnish.url                   # http://127.0.0.1:PORT for wrk & co
+
+Everything listens on 127.0.0.1 on ports picked at run time. Child processes get their own
+process group (stopped as a group) and a parent-death signal, so none outlives the test.
+"""
+
+import ctypes
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+WASM = REPO / "target" / "wasm32-wasip1" / "release" / "kraken.wasm"
+FASTLY_TOML = REPO / "kraken" / "fastly.toml"
+# KRAKEN_VARNISH_VCL runs the suite against another VCL (e.g. a deliberately broken copy).
+VARNISH_VCL = Path(os.environ.get("KRAKEN_VARNISH_VCL") or REPO / "kraken" / "vcl" / "varnish.vcl")
+# varnishd is installed in /usr/sbin, which a non-root PATH often lacks.
+SEARCH_PATH = os.pathsep.join(
+    [os.environ.get("PATH", ""), str(Path.home() / ".cargo" / "bin"), "/usr/sbin", "/usr/local/sbin"]
+)
+STARTUP_TIMEOUT = 60.0  # seconds; varnishd compiles the VCL with gcc on a busy 2-core machine
+
+
+def find_program(name):
+    path = shutil.which(name, path=SEARCH_PATH)
+    if path is None:
+        raise RuntimeError(f"{name} not found (run `scripts/setup test`)")
+    return path
+
+
+def free_port():
+    """A port free right now on 127.0.0.1 (the child binds it a moment later)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def vcl_duration(vcl_text, backend, name):
+    """Seconds of `.name = <n>ms|s;` in `backend <backend> { ... }` of a Varnish VCL."""
+    block = re.search(r"backend\s+" + backend + r"\s*\{(.*?)\}", vcl_text, re.S).group(1)
+    value, unit = re.search(r"\." + name + r"\s*=\s*([0-9.]+)(ms|s)\s*;", block).groups()
+    return float(value) / (1000 if unit == "ms" else 1)
+
+
+def _die_with_parent():
+    # Linux PR_SET_PDEATHSIG: the child gets SIGTERM if this process dies without cleaning up.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+class Process:
+    """One child process in its own process group, stopped as a group."""
+
+    def __init__(self, name, argv, log_path, env=None):
+        self.name = name
+        self.log_path = Path(log_path)
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def log_tail(self, lines=30):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+
+def wait_http(name, port, process, timeout=STARTUP_TIMEOUT):
+    """Until GET / on the port answers with any status; fails early if the process died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not process.alive():
+            raise RuntimeError(f"{name} exited at startup:\n{process.log_tail()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/__ready", headers={"Host": "ready.invalid"})
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} not answering on {port}:\n{process.log_tail()}")
+            time.sleep(0.05)
+
+
+# --- origin -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Fetch:
+    """One request as the origin received it."""
+
+    method: str
+    path: str
+    key: str | None  # Kraken-Assignments, None when absent
+    headers: dict = field(default_factory=dict)  # lowercased names
+
+
+class Origin:
+    """A tiny origin in a thread: counts fetches and echoes the key it was asked for.
+
+    Body: JSON {"fetch": n, "path": ..., "key": ...}; `fetch` numbers the origin's answers,
+    so two clients that got the same `fetch` got the same cached object. The key also comes
+    back as a `Kraken-Assignments` response header, which the edge must not let through.
+    """
+
+    def __init__(self, ttl=300):
+        self.ttl = ttl
+        self.fetches = []
+        self._lock = threading.Lock()
+        origin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms.
+            disable_nagle_algorithm = True
+
+            def do_GET(self):
+                origin._answer(self, body=True)
+
+            def do_HEAD(self):
+                origin._answer(self, body=False)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                origin._answer(self, body=True)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _answer(self, handler, body):
+        key = handler.headers.get("Kraken-Assignments")
+        if handler.path == "/__ready":
+            number = 0
+        else:
+            with self._lock:
+                self.fetches.append(
+                    Fetch(
+                        method=handler.command,
+                        path=handler.path,
+                        key=key,
+                        headers={k.lower(): v for k, v in handler.headers.items()},
+                    )
+                )
+                number = len(self.fetches)
+        payload = json.dumps({"fetch": number, "path": handler.path, "key": key}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.send_header("Cache-Control", f"max-age={self.ttl}")
+        if key is not None:
+            # Origins echo request headers more often than one would like; the edge must strip it.
+            handler.send_header("Kraken-Assignments", key)
+        handler.end_headers()
+        if body:
+            handler.wfile.write(payload)
+
+    def count(self):
+        with self._lock:
+            return len(self.fetches)
+
+
+# --- Kraken under Viceroy ---------------------------------------------------------------------
+
+
+class Kraken:
+    """`viceroy serve` on the release wasm (`cargo build -p kraken --release --target wasm32-wasip1`)."""
+
+    def __init__(self, workdir, port=None, wasm=WASM):
+        if not Path(wasm).is_file():
+            raise RuntimeError(f"{wasm} missing: cargo build -p kraken --release --target wasm32-wasip1")
+        self.workdir = Path(workdir)
+        self.port = port or free_port()
+        self.wasm = Path(wasm)
+        self.process = None
+
+    def start(self):
+        argv = [find_program("viceroy"), "serve", "-C", str(FASTLY_TOML),
+                "--addr", f"127.0.0.1:{self.port}", str(self.wasm)]
+        self.process = Process("viceroy", argv, self.workdir / "viceroy.log")
+        wait_http("viceroy", self.port, self.process)
+        return self
+
+    def stop(self):
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+class Blackhole:
+    """Accepts TCP connections on a port and never answers: a Kraken that hangs."""
+
+    def __init__(self, port):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(128)
+        self.port = port
+        self._held = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self._held.append(conn)
+
+    def stop(self):
+        # shutdown() wakes the accept() blocked in the thread; close() alone may not.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        for conn in self._held:
+            conn.close()
+
+
+# --- varnishd ---------------------------------------------------------------------------------
+
+
+def render_vcl(origin_port, kraken_port, source=VARNISH_VCL):
+    """The committed Varnish VCL with the backends' ports pointed at this run's servers."""
+    text = Path(source).read_text()
+    for backend, port in (("origin", origin_port), ("kraken", kraken_port)):
+        pattern = r"(backend\s+" + backend + r"\s*\{[^}]*?\.port\s*=\s*\")\d+(\")"
+        text, n = re.subn(pattern, r"\g<1>" + str(port) + r"\2", text, flags=re.S)
+        if n != 1:
+            raise RuntimeError(f"backend {backend} with a .port not found in {source}")
+    return text
+
+
+class Varnish:
+    """varnishd in the foreground (-F), its own work dir (-n), no jail: runs as any user."""
+
+    def __init__(self, workdir, origin_port, kraken_port, port=None, vcl_source=VARNISH_VCL):
+        self.workdir = Path(workdir)
+        self.port = port or free_port()
+        self.vcl_text = render_vcl(origin_port, kraken_port, vcl_source)
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        vcl = self.workdir / "varnish.vcl"
+        vcl.write_text(self.vcl_text)
+        instance = self.workdir / "varnishd"
+        instance.mkdir(exist_ok=True)
+        argv = [find_program("varnishd"), "-F", "-j", "none", "-n", str(instance),
+                "-a", f"127.0.0.1:{self.port}", "-T", "none", "-f", str(vcl),
+                "-s", "malloc,64m",
+                "-p", "thread_pools=1", "-p", "thread_pool_min=8", "-p", "thread_pool_max=200"]
+        env = dict(os.environ, PATH=SEARCH_PATH)
+        self.process = Process("varnishd", argv, self.workdir / "varnishd.log", env=env)
+        wait_http("varnishd", self.port, self.process)
+        return self
+
+    def stop(self):
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+# --- the whole stack --------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list  # [(name, value)] as received, repeated names kept
+    body: bytes
+    elapsed: float  # seconds
+
+    def header(self, name):
+        values = self.header_all(name)
+        return values[0] if values else None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class EdgeStack:
+    """Origin + Kraken (Viceroy) + Varnish on loopback; a context manager that always cleans up."""
+
+    def __init__(self, origin_ttl=300, with_kraken=True):
+        self._tmp = tempfile.TemporaryDirectory(prefix="kraken-e2e-")
+        self.workdir = Path(self._tmp.name)
+        self.origin = Origin(ttl=origin_ttl)
+        self.kraken = Kraken(self.workdir) if with_kraken else None
+        self.kraken_port = self.kraken.port if self.kraken else free_port()
+        self.varnish = Varnish(self.workdir, self.origin.port, self.kraken_port)
+
+    def start(self):
+        try:
+            self.origin.start()
+            if self.kraken:
+                self.kraken.start()
+            self.varnish.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        for part in (self.varnish, self.kraken):
+            if part is not None:
+                part.stop()
+        self.origin.stop()
+        self._tmp.cleanup()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def kraken_timeout(self, *names):
+        """Sum of the Kraken backend's timeouts in the VCL, in seconds (e.g. "connect_timeout")."""
+        return sum(vcl_duration(self.varnish.vcl_text, "kraken", name) for name in names)
+
+    def get(self, path, host="www.example.com", cookie=None, headers=None, method="GET",
+            conn=None):
+        """One request through Varnish; pass `conn` to reuse a keep-alive connection."""
+        sent = {"Host": host}
+        if cookie is not None:
+            sent["Cookie"] = cookie
+        sent.update(headers or {})
+        own = conn is None
+        if own:
+            conn = http.client.HTTPConnection("127.0.0.1", self.varnish.port, timeout=30)
+        try:
+            started = time.perf_counter()
+            conn.request(method, path, headers=sent)
+            resp = conn.getresponse()
+            body = resp.read()
+            elapsed = time.perf_counter() - started
+            return Response(resp.status, resp.getheaders(), body, elapsed)
+        finally:
+            if own:
+                conn.close()
