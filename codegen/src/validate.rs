@@ -175,42 +175,17 @@ pub fn experiments(root: &Value, edge: &EdgeSettings, report: &mut Report<'_>) -
         );
         return out;
     }
-    // Keys of every entry, to report duplicates: an error when both are used.
-    let mut keys: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+    let mut keys = UniqueKeys::default();
     for (index, value) in list.iter().enumerate() {
         let path = format!("experiments[{index}]");
         let (used, parsed) = experiment(value, index, &path, edge, report);
-        let Some(key) = value
+        let key = value
             .get("key")
             .and_then(Value::as_str)
-            .filter(|k| is_key(k))
-        else {
-            if let Some(e) = parsed.filter(|_| used) {
-                out.experiments.push(e);
-            }
-            continue;
-        };
-        if let Some(&(first, first_used)) = keys.get(key) {
-            let severity = if used && first_used {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            report.push(
-                severity,
-                format!("{path}.key"),
-                format!("duplicate key \"{key}\", first used by experiments[{first}]"),
-            );
-            if used && first_used {
-                continue;
-            }
-            if used {
-                keys.insert(key.to_owned(), (index, used));
-            }
-        } else {
-            keys.insert(key.to_owned(), (index, used));
-        }
-        if let Some(e) = parsed.filter(|_| used) {
+            .filter(|k| is_key(k));
+        if key.is_none_or(|k| keys.insert("experiments", index, k, used, report))
+            && let Some(e) = parsed.filter(|_| used)
+        {
             out.experiments.push(e);
         }
     }
@@ -352,7 +327,7 @@ pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
         );
         return out;
     }
-    let mut keys: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+    let mut keys = UniqueKeys::default();
     for (index, value) in list.iter().enumerate() {
         let path = format!("flags[{index}]");
         let Some(obj) = value.as_object() else {
@@ -401,27 +376,11 @@ pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
             d.message.push_str(&label);
         }
         let valid = e.report.diagnostics.len() == before;
-        if let Some(k) = &key {
-            if let Some(&(first, first_used)) = keys.get(k) {
-                let severity = if used && first_used {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                report.push(
-                    severity,
-                    format!("{path}.key"),
-                    format!("duplicate key \"{k}\", first used by flags[{first}]"),
-                );
-                if used && first_used {
-                    continue;
-                }
-                if used {
-                    keys.insert(k.clone(), (index, used));
-                }
-            } else {
-                keys.insert(k.clone(), (index, used));
-            }
+        if key
+            .as_ref()
+            .is_some_and(|k| !keys.insert("flags", index, k, used, report))
+        {
+            continue;
         }
         if let (true, true, Some(key), Some(values), Some(default), Some(rules)) =
             (used, valid, key, values, default, rules)
@@ -436,6 +395,43 @@ pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
         }
     }
     out
+}
+
+/// Keys seen so far in one list. A duplicate is an error when both entries are used, else a
+/// warning, and the used entry is the one kept.
+#[derive(Default)]
+struct UniqueKeys(BTreeMap<String, (usize, bool)>);
+
+impl UniqueKeys {
+    /// Records the key of `list[index]`; false when the entry must be left out as a duplicate.
+    fn insert(
+        &mut self,
+        list: &str,
+        index: usize,
+        key: &str,
+        used: bool,
+        report: &mut Report<'_>,
+    ) -> bool {
+        let Some(&(first, first_used)) = self.0.get(key) else {
+            self.0.insert(key.to_owned(), (index, used));
+            return true;
+        };
+        let both_used = used && first_used;
+        let severity = if both_used {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        report.push(
+            severity,
+            format!("{list}[{index}].key"),
+            format!("duplicate key \"{key}\", first used by {list}[{first}]"),
+        );
+        if used && !first_used {
+            self.0.insert(key.to_owned(), (index, true));
+        }
+        !both_used
+    }
 }
 
 fn top_level_list<'v>(
