@@ -1,12 +1,13 @@
 """Starts and stops the edge stack on loopback: a counting origin, Kraken under Viceroy, varnishd.
 
-Reused by the e2e tests, scripts/hit-ratio and later load/fault tests, so every piece can be
-started, stopped and swapped on its own:
+Reused by the e2e tests, scripts/hit-ratio and scripts/load (wrk load and fault runs), so every
+piece can be started, stopped and swapped on its own:
 
     with EdgeStack() as stack:              # origin + Kraken + Varnish, free ports
         resp = stack.get("/", host="www.example.com", cookie="kraken_uid=abc")
         stack.origin.fetches                # what the origin received
         stack.kraken.stop()                 # fault injection: Kraken gone
+        stack.kraken.start()                # back on the same port
         stack.varnish.url                   # http://127.0.0.1:PORT for wrk & co
 
 Everything listens on 127.0.0.1 on ports picked at run time. Child processes get their own
@@ -17,11 +18,13 @@ import ctypes
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -139,6 +142,18 @@ class Fetch:
     path: str
     key: str | None  # Kraken-Assignments, None when absent
     headers: dict = field(default_factory=dict)  # lowercased names
+    at: float = 0.0  # time.monotonic() when it arrived
+
+
+class _OriginServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connections when Varnish opens many at once under load.
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # Varnish hanging up on a slow answer (at shutdown) is not news; anything else is.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class Origin:
@@ -147,10 +162,12 @@ class Origin:
     Body: JSON {"fetch": n, "path": ..., "key": ...}; `fetch` numbers the origin's answers,
     so two clients that got the same `fetch` got the same cached object. The key also comes
     back as a `Kraken-Assignments` response header, which the edge must not let through.
+    `delay=(low, high)` makes each answer wait a uniform random number of seconds (a slow origin).
     """
 
-    def __init__(self, ttl=300):
+    def __init__(self, ttl=300, delay=None):
         self.ttl = ttl
+        self.delay = delay
         self.fetches = []
         self._lock = threading.Lock()
         origin = self
@@ -174,8 +191,7 @@ class Origin:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _OriginServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -192,6 +208,7 @@ class Origin:
         if handler.path == "/__ready":
             number = 0
         else:
+            arrived = time.monotonic()
             with self._lock:
                 self.fetches.append(
                     Fetch(
@@ -199,9 +216,12 @@ class Origin:
                         path=handler.path,
                         key=key,
                         headers={k.lower(): v for k, v in handler.headers.items()},
+                        at=arrived,
                     )
                 )
                 number = len(self.fetches)
+            if self.delay:
+                time.sleep(random.uniform(*self.delay))
         payload = json.dumps({"fetch": number, "path": handler.path, "key": key}).encode()
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
@@ -349,10 +369,10 @@ class Response:
 class EdgeStack:
     """Origin + Kraken (Viceroy) + Varnish on loopback; a context manager that always cleans up."""
 
-    def __init__(self, origin_ttl=300, with_kraken=True):
+    def __init__(self, origin_ttl=300, with_kraken=True, origin_delay=None):
         self._tmp = tempfile.TemporaryDirectory(prefix="kraken-e2e-")
         self.workdir = Path(self._tmp.name)
-        self.origin = Origin(ttl=origin_ttl)
+        self.origin = Origin(ttl=origin_ttl, delay=origin_delay)
         self.kraken = Kraken(self.workdir) if with_kraken else None
         self.kraken_port = self.kraken.port if self.kraken else free_port()
         self.varnish = Varnish(self.workdir, self.origin.port, self.kraken_port)
