@@ -154,6 +154,17 @@ impl Overrides {
     }
 }
 
+/// The query of a raw request URI: after the first `?`, before any `#`.
+pub fn query_of(uri: &[u8]) -> Option<&[u8]> {
+    let start = uri.iter().position(|&b| b == b'?')? + 1;
+    let rest = &uri[start..];
+    Some(
+        rest.iter()
+            .position(|&b| b == b'#')
+            .map_or(rest, |end| &rest[..end]),
+    )
+}
+
 /// `key:value` items of a decoded override list, left to right; malformed items are skipped.
 pub fn items(list: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     list.split(|&b| b == b',').filter_map(|item| {

@@ -1,6 +1,8 @@
 //! Request parsing, table by table: every request input degrades gracefully (SPEC §3–§4).
 
-use kraken::request::{Overrides, UnitId, items, normalise_host, percent_decode, unit_cookie};
+use kraken::request::{
+    Overrides, UnitId, items, normalise_host, percent_decode, query_of, unit_cookie,
+};
 
 /// `Cookie` header values, and the `kraken_uid` value expected from them.
 type CookieCase = (&'static [&'static [u8]], Option<&'static [u8]>);
@@ -150,4 +152,21 @@ fn overrides_in_an_oversized_query_are_ignored() {
     };
     assert_eq!(Overrides::parse(&padded(MAX_QUERY_LEN)).variants, b"a:b");
     assert!(Overrides::parse(&padded(MAX_QUERY_LEN + 1)).is_empty());
+}
+
+#[test]
+fn the_query_is_cut_from_the_raw_uri() {
+    let cases: &[(&[u8], Option<&[u8]>)] = &[
+        (b"http://example.com/", None),
+        (b"http://example.com/?", Some(b"")),
+        (
+            b"http://example.com/p?variants=a:b&x=1",
+            Some(b"variants=a:b&x=1"),
+        ),
+        (b"http://example.com/p?a=1?b=2#frag?c", Some(b"a=1?b=2")),
+        (b"/relative?q", Some(b"q")),
+    ];
+    for (uri, expected) in cases {
+        assert_eq!(query_of(uri), *expected);
+    }
 }

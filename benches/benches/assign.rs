@@ -1,0 +1,246 @@
+//! `cargo bench`: the story in numbers, natively, same config and same request for every stage.
+//!
+//! - `seed/*`: the sample config (`config/`): the generated tables (what ships), and the
+//!   "before" stages: parse the whole platform JSON then evaluate, parse the pruned JSON then
+//!   evaluate, and evaluate already-parsed JSON (the interpreter's floor).
+//! - `scale/<n>/*`: generated configs with `n` relevant experiments (`build.rs`): `home` always
+//!   holds 30 of them, `hotel` about `n / 5`. The generated path should cost the same on `home`
+//!   at every scale (it only touches the request's page type); the JSON paths grow with `n`.
+//! - `codegen/10000`: compiling the 10,000-experiment config (validate, prune, emit, format).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use kraken::RequestInput;
+use kraken::model::Config;
+use kraken_benches::Interpreter;
+use kraken_benches::pruned_json::prune_json;
+use std::hint::black_box;
+use std::time::Duration;
+
+/// What the generated code of the scaled configs refers to as `crate::model`.
+mod model {
+    pub use kraken::model::*;
+}
+
+macro_rules! scaled {
+    ($($module:ident = $dir:literal),* $(,)?) => {
+        $(
+            #[allow(clippy::all, dead_code)]
+            mod $module {
+                include!(concat!(env!("OUT_DIR"), "/", $dir, "/config.rs"));
+                pub const EXPERIMENTS: &str =
+                    include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/experiments.json"));
+                pub const SITE_FEATURES: &str =
+                    include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/site-features.json"));
+                pub const EDGE: &str = include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/edge.json"));
+            }
+        )*
+    };
+}
+
+scaled!(
+    scale_300 = "scale_300",
+    scale_1000 = "scale_1000",
+    scale_10000 = "scale_10000"
+);
+
+const SEED_EXPERIMENTS: &str = include_str!("../../config/experiments.json");
+const SEED_SITE_FEATURES: &str = include_str!("../../config/site-features.json");
+const SEED_EDGE: &str = include_str!("../../config/edge.json");
+
+/// A returning visitor (valid cookie, so nothing is minted) on a decorated host, no overrides:
+/// the request the edge sees most.
+const COOKIE: &[u8] = b"_ga=GA1.2.3; kraken_uid=3f2b9c0e7d6a4b1c8e5f0a2d9c7b6e41; consent=1";
+
+fn request<'a>(cookies: &'a [&'a [u8]], host: &'a [u8], page: &'a [u8]) -> RequestInput<'a> {
+    RequestInput {
+        cookies,
+        host: Some(host),
+        page_type: Some(page),
+        query: None,
+    }
+}
+
+fn random() -> [u8; 16] {
+    [7; 16]
+}
+
+/// Every stage of the story on one config and one request.
+fn stages(
+    c: &mut Criterion,
+    group: &str,
+    config: &'static Config,
+    texts: (&str, &str, &str),
+    pages: &[&[u8]],
+    host: &[u8],
+) {
+    let (exps, flags, edge) = texts;
+    let (pruned_exps, pruned_flags) = prune_json(exps, flags, edge).expect("config prunes");
+    let parsed = Interpreter::from_json(exps, flags, edge).expect("config parses");
+    let cookies = [COOKIE];
+    let mut g = c.benchmark_group(group);
+    if exps.len() > 1_000_000 {
+        // Parsing megabytes takes tens of milliseconds: fewer samples keep the run short.
+        g.sample_size(10);
+    }
+    for page in pages {
+        let name = String::from_utf8_lossy(page);
+        let input = request(&cookies, host, page);
+        // The generated path and the interpreter must agree, or the numbers compare nothing.
+        assert_eq!(
+            kraken::assign(config, &input, random),
+            parsed.assign(&input, random),
+            "{group}/{name}"
+        );
+        g.bench_with_input(BenchmarkId::new("generated", &name), &input, |b, input| {
+            b.iter(|| kraken::assign(config, black_box(input), random));
+        });
+        g.bench_with_input(BenchmarkId::new("json_eval", &name), &input, |b, input| {
+            b.iter(|| parsed.assign(black_box(input), random));
+        });
+        g.bench_with_input(
+            BenchmarkId::new("json_pruned", &name),
+            &input,
+            |b, input| {
+                b.iter(|| {
+                    let interpreter =
+                        Interpreter::from_json(black_box(&pruned_exps), &pruned_flags, edge)
+                            .unwrap();
+                    interpreter.assign(black_box(input), random)
+                });
+            },
+        );
+        g.bench_with_input(BenchmarkId::new("json_full", &name), &input, |b, input| {
+            b.iter(|| {
+                let interpreter = Interpreter::from_json(black_box(exps), flags, edge).unwrap();
+                interpreter.assign(black_box(input), random)
+            });
+        });
+    }
+    g.finish();
+}
+
+fn seed(c: &mut Criterion) {
+    let texts = (SEED_EXPERIMENTS, SEED_SITE_FEATURES, SEED_EDGE);
+    stages(
+        c,
+        "seed",
+        &kraken::CONFIG,
+        texts,
+        &[b"home", b"hotel"],
+        b"www.example.ie",
+    );
+
+    // Many different requests (overrides, minted ids, odd hosts): the average per request.
+    let requests = mixed_requests();
+    let mut g = c.benchmark_group("seed_mixed");
+    g.throughput(Throughput::Elements(requests.len() as u64));
+    g.bench_function("generated", |b| {
+        b.iter(|| {
+            for r in &requests {
+                let cookies = [r.cookie.as_slice()];
+                black_box(kraken::assign(&kraken::CONFIG, &r.input(&cookies), random));
+            }
+        });
+    });
+    g.finish();
+}
+
+fn scale(c: &mut Criterion) {
+    let pages: &[&[u8]] = &[b"home", b"hotel"];
+    let host = b"www.example.com";
+    use scale_300 as s300;
+    use scale_1000 as s1k;
+    use scale_10000 as s10k;
+    let texts = |e, f, g| (e, f, g);
+    stages(
+        c,
+        "scale/300",
+        &s300::CONFIG,
+        texts(s300::EXPERIMENTS, s300::SITE_FEATURES, s300::EDGE),
+        pages,
+        host,
+    );
+    stages(
+        c,
+        "scale/1000",
+        &s1k::CONFIG,
+        texts(s1k::EXPERIMENTS, s1k::SITE_FEATURES, s1k::EDGE),
+        pages,
+        host,
+    );
+    stages(
+        c,
+        "scale/10000",
+        &s10k::CONFIG,
+        texts(s10k::EXPERIMENTS, s10k::SITE_FEATURES, s10k::EDGE),
+        pages,
+        host,
+    );
+}
+
+fn codegen_10k(c: &mut Criterion) {
+    let sources = codegen::Sources::from_texts(
+        scale_10000::EXPERIMENTS,
+        scale_10000::SITE_FEATURES,
+        scale_10000::EDGE,
+    );
+    let mut g = c.benchmark_group("codegen");
+    g.sample_size(10);
+    g.bench_function("10000", |b| {
+        b.iter(|| codegen::compile(black_box(&sources)).expect("compiles"));
+    });
+    g.finish();
+}
+
+/// An owned request, so a list of them can be replayed.
+struct Owned {
+    cookie: Vec<u8>,
+    host: Vec<u8>,
+    page: Vec<u8>,
+    query: Option<Vec<u8>>,
+}
+
+impl Owned {
+    fn input<'a>(&'a self, cookies: &'a [&'a [u8]]) -> RequestInput<'a> {
+        RequestInput {
+            cookies,
+            host: Some(&self.host),
+            page_type: Some(&self.page),
+            query: self.query.as_deref(),
+        }
+    }
+}
+
+fn mixed_requests() -> Vec<Owned> {
+    let mut rng = kraken_benches::generator::Rng::new(42);
+    let pages: &[&[u8]] = &[b"home", b"hotel", b"destination", b"deals", b"landing"];
+    let hosts: &[&[u8]] = &[
+        b"www.example.ie",
+        b"example.com",
+        b"staging.example.de:443",
+        b"other.org",
+    ];
+    (0..256)
+        .map(|i| Owned {
+            cookie: if rng.chance(20) {
+                Vec::new()
+            } else {
+                format!("kraken_uid=visitor-{i}-{}", rng.next_u64()).into_bytes()
+            },
+            host: rng.pick(hosts).to_vec(),
+            page: rng.pick(pages).to_vec(),
+            query: rng
+                .chance(10)
+                .then(|| b"variants=search-sort:b&flags=new-nav:on,dark-mode:auto".to_vec()),
+        })
+        .collect()
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = seed, scale, codegen_10k
+}
+criterion_main!(benches);
