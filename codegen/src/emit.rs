@@ -35,6 +35,32 @@ pub fn emit(edge: &Edge) -> String {
         let name = Literal::byte_string(h.name.as_bytes());
         quote! { #name => &#ident, }
     });
+    // Without a named case, a `match` would hold only `_`: clippy::match_single_binding, an error
+    // under `-D warnings` (found by fuzzing, see codegen/tests/fuzz_regressions.rs).
+    let page_type_fn = if edge.page_types.is_empty() {
+        quote! { fn page_type(_: &[u8]) -> Option<&'static PageType> { None } }
+    } else {
+        quote! {
+            fn page_type(name: &[u8]) -> Option<&'static PageType> {
+                match name {
+                    #(#page_arms)*
+                    _ => None,
+                }
+            }
+        }
+    };
+    let host_fn = if edge.hosts.is_empty() {
+        quote! { fn host(_: &[u8]) -> &'static HostCase { &#other_hosts } }
+    } else {
+        quote! {
+            fn host(name: &[u8]) -> &'static HostCase {
+                match name {
+                    #(#host_arms)*
+                    _ => &#other_hosts,
+                }
+            }
+        }
+    };
     let flags = edge.flags.iter().map(|f| {
         let key = &f.key;
         let values = &f.values;
@@ -122,19 +148,9 @@ pub fn emit(edge: &Edge) -> String {
 
         pub static CONFIG: Config = Config { digest: DIGEST, page_type, host, flags: FLAGS };
 
-        fn page_type(name: &[u8]) -> Option<&'static PageType> {
-            match name {
-                #(#page_arms)*
-                _ => None,
-            }
-        }
+        #page_type_fn
 
-        fn host(name: &[u8]) -> &'static HostCase {
-            match name {
-                #(#host_arms)*
-                _ => &#other_hosts,
-            }
-        }
+        #host_fn
 
         static FLAGS: &[Flag] = &[#(#flags)*];
 

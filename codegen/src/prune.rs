@@ -192,7 +192,9 @@ fn unreachable_host(host: &str) -> Option<&'static str> {
         Some("hosts are lowercased")
     } else if host.starts_with("www.") || host.starts_with("staging.") {
         Some("leading www. and staging. are removed")
-    } else if !host.starts_with('[') && host.contains(':') {
+    } else if host.starts_with('[') && !host.ends_with(']')
+        || !host.starts_with('[') && host.contains(':')
+    {
         Some("ports are removed")
     } else {
         None

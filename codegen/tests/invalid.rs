@@ -338,3 +338,33 @@ fn oversized_configs_are_refused_not_run_out_of_memory() {
             .contains("experiments: 100001 experiments, more than the 100000 codegen accepts")
     );
 }
+
+#[test]
+fn domains_that_can_never_match_are_warned_about() {
+    for domain in [
+        "Example.com",
+        "www.example.com",
+        "staging.example.com",
+        "example.com:443",
+        "[::1]:443",
+    ] {
+        let warnings = compile_mutated(File::Flags, |v| {
+            v["flags"][0]["rules"][0]["domains"] = json!([domain])
+        })
+        .unwrap();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("\"{domain}\" can never equal a normalised host"))),
+            "{domain}: {warnings:?}"
+        );
+    }
+    let warnings = compile_mutated(File::Flags, |v| {
+        v["flags"][0]["rules"][0]["domains"] = json!(["[::1]"])
+    })
+    .unwrap();
+    assert!(
+        !warnings.iter().any(|w| w.contains("can never equal")),
+        "{warnings:?}"
+    );
+}

@@ -1,0 +1,5 @@
+//! What the fuzz targets share: the invariants every `codegen::compile` result must keep, and a
+//! small config model for structured fuzzing.
+
+pub mod compiled;
+pub mod model;
