@@ -161,20 +161,10 @@ pub fn edge_settings(root: &Value, report: &mut Report<'_>) -> Option<EdgeSettin
 
 pub fn experiments(root: &Value, edge: &EdgeSettings, report: &mut Report<'_>) -> Validated {
     let mut out = Validated::default();
-    let Some(list) = top_level_list(root, "experiments", report) else {
+    let Some(list) = top_level_list(root, "experiments", MAX_EXPERIMENTS, report) else {
         return out;
     };
     out.experiments_total = list.len();
-    if list.len() > MAX_EXPERIMENTS {
-        report.error(
-            "experiments",
-            format!(
-                "{} experiments, more than the {MAX_EXPERIMENTS} codegen accepts",
-                list.len()
-            ),
-        );
-        return out;
-    }
     let mut keys = UniqueKeys::default();
     for (index, value) in list.iter().enumerate() {
         let path = format!("experiments[{index}]");
@@ -313,20 +303,10 @@ fn experiment(
 
 pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
     let mut out = Validated::default();
-    let Some(list) = top_level_list(root, "flags", report) else {
+    let Some(list) = top_level_list(root, "flags", MAX_FLAGS, report) else {
         return out;
     };
     out.flags_total = list.len();
-    if list.len() > MAX_FLAGS {
-        report.error(
-            "flags",
-            format!(
-                "{} flags, more than the {MAX_FLAGS} codegen accepts",
-                list.len()
-            ),
-        );
-        return out;
-    }
     let mut keys = UniqueKeys::default();
     for (index, value) in list.iter().enumerate() {
         let path = format!("flags[{index}]");
@@ -434,12 +414,25 @@ impl UniqueKeys {
     }
 }
 
+/// The file's top-level list, at most `max` long: a larger one is one clear error, not
+/// hundreds of thousands of entries to check.
 fn top_level_list<'v>(
     root: &'v Value,
     field: &str,
+    max: usize,
     report: &mut Report<'_>,
 ) -> Option<&'v Vec<Value>> {
     match root.get(field) {
+        Some(Value::Array(list)) if list.len() > max => {
+            report.error(
+                field,
+                format!(
+                    "{} {field}, more than the {max} codegen accepts",
+                    list.len()
+                ),
+            );
+            None
+        }
         Some(Value::Array(list)) => Some(list),
         Some(v) => {
             report.error(field, format!("expected an array, found {}", kind(v)));
