@@ -377,8 +377,8 @@ pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
     out
 }
 
-/// Keys seen so far in one list. A duplicate is an error when both entries are used, else a
-/// warning, and the used entry is the one kept.
+/// Keys seen so far in one list. A duplicate is an error when either entry is used (the edge's
+/// key would name two things), a warning when both are dropped.
 #[derive(Default)]
 struct UniqueKeys(BTreeMap<String, (usize, bool)>);
 
@@ -396,8 +396,7 @@ impl UniqueKeys {
             self.0.insert(key.to_owned(), (index, used));
             return true;
         };
-        let both_used = used && first_used;
-        let severity = if both_used {
+        let severity = if used || first_used {
             Severity::Error
         } else {
             Severity::Warning
@@ -407,10 +406,11 @@ impl UniqueKeys {
             format!("{list}[{index}].key"),
             format!("duplicate key \"{key}\", first used by {list}[{first}]"),
         );
+        // On an error nothing is emitted; else keep one entry, the used one when there is one.
         if used && !first_used {
             self.0.insert(key.to_owned(), (index, true));
         }
-        !both_used
+        !(used && first_used)
     }
 }
 

@@ -114,6 +114,18 @@ const INVALID: &[(&str, File, Mutation, &str)] = &[
         "experiments[2].key: duplicate key \"a\", first used by experiments[0]",
     ),
     (
+        "a dropped entry reusing a live key",
+        File::Experiments,
+        |v| v["experiments"][3]["key"] = json!("a"),
+        "error: config/experiments.json: experiments[3].key: duplicate key \"a\", first used by experiments[0]",
+    ),
+    (
+        "a non-edge flag reusing an edge flag's key",
+        File::Flags,
+        |v| v["flags"][2]["key"] = json!("new-nav"),
+        "error: config/site-features.json: flags[2].key: duplicate key \"new-nav\", first used by flags[0]",
+    ),
+    (
         "weights not summing to 10000",
         File::Experiments,
         |v| v["experiments"][0]["variations"][1]["weight"] = json!(4999),
@@ -306,15 +318,15 @@ fn problems_in_dropped_entries_are_warnings() {
         warnings.iter().any(|w| w.contains("flags[2].default")),
         "{warnings:?}"
     );
-    // Duplicate of a dropped key: a warning, and the live one is kept.
+    // Two dropped entries sharing a key: a warning.
     let warnings = compile_mutated(File::Experiments, |v| {
-        v["experiments"][3]["key"] = json!("a")
+        v["experiments"][4]["key"] = json!("draft-one")
     })
     .unwrap();
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("experiments[3].key: duplicate key \"a\"")),
+            .any(|w| w.contains("experiments[4].key: duplicate key \"draft-one\"")),
         "{warnings:?}"
     );
 }
