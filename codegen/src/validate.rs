@@ -197,34 +197,6 @@ fn experiment(
         );
         return (true, None);
     };
-    // First decide relevance (SPEC §2) from the fields that decide it, without reporting.
-    let mut scratch = Report::new(report.file);
-    let mut probe = Entry {
-        report: &mut scratch,
-        path: path.to_owned(),
-        severity: Severity::Error,
-    };
-    let status = probe.string(obj, "status");
-    let platforms = probe.string_list(obj, "platforms");
-    let page_types = probe.string_list(obj, "page_types");
-    let traffic = probe.basis_points(obj, "traffic");
-    let dropped = status
-        .as_deref()
-        .is_some_and(|s| s != "running" && STATUSES.contains(&s))
-        || platforms
-            .as_ref()
-            .is_some_and(|p| !p.iter().any(|p| p == "web"))
-        || page_types
-            .as_ref()
-            .is_some_and(|p| !p.iter().any(|p| edge.page_types.contains(p)))
-        || traffic == Some(0);
-    let used = !dropped;
-    let severity = if used {
-        Severity::Error
-    } else {
-        Severity::Warning
-    };
-
     let label = obj
         .get("key")
         .and_then(Value::as_str)
@@ -233,7 +205,7 @@ fn experiment(
     let mut e = Entry {
         report,
         path: path.to_owned(),
-        severity,
+        severity: Severity::Error,
     };
     let before = e.report.diagnostics.len();
     let key = e.key(obj, "key");
@@ -249,7 +221,7 @@ fn experiment(
             ),
         );
     }
-    let _ = e.string_list(obj, "platforms");
+    let platforms = e.string_list(obj, "platforms");
     let page_types = e.string_list(obj, "page_types");
     let traffic = e.basis_points(obj, "traffic");
     let seed = match obj.get("seed") {
@@ -266,9 +238,23 @@ fn experiment(
     let variations = e.variations(obj);
     let layer = e.layer(obj);
     let domains = e.domains(obj);
-    // Tag every problem of this entry with its key, so messages name the experiment.
+    // Relevance (SPEC §2), decided only by well-formed fields that say "dropped".
+    let dropped = status
+        .as_deref()
+        .is_some_and(|s| s != "running" && STATUSES.contains(&s))
+        || platforms
+            .as_ref()
+            .is_some_and(|p| !p.iter().any(|p| p == "web"))
+        || page_types
+            .as_ref()
+            .is_some_and(|p| !p.iter().any(|p| edge.page_types.contains(p)))
+        || traffic == Some(0);
+    // Every problem names the experiment; in an entry the edge drops, it is only a warning.
     for d in &mut e.report.diagnostics[before..] {
         d.message.push_str(&label);
+        if dropped {
+            d.severity = Severity::Warning;
+        }
     }
     let valid = e.report.diagnostics.len() == before;
     let experiment = match (key, seed, page_types, traffic, variations, layer, domains) {
@@ -298,7 +284,7 @@ fn experiment(
         }
         _ => None,
     };
-    (used, experiment)
+    (!dropped, experiment)
 }
 
 pub fn flags(root: &Value, report: &mut Report<'_>) -> Validated {
