@@ -58,7 +58,7 @@ impl Interpreter {
                 None => (UnitId::mint(random()), true),
             };
         let host = normalise_host(input.host.unwrap_or_default());
-        let overrides = input.query.map(Overrides::parse).unwrap_or_default();
+        let overrides: Overrides = input.query.map(Overrides::parse).unwrap_or_default();
         let unit_str = unit.as_str();
 
         let mut key_items: Vec<String> = Vec::new();

@@ -1,12 +1,13 @@
 //! Fuzz target: request handling in the core over the committed config. Input lines, each tagged
 //! by its first byte: `c` a Cookie header (repeatable), `h` Host, `p` Kraken-Page-Type, `q` the
 //! query, `r` the random bytes a minted id is made from; a missing line is a missing header.
-//! `assign` must not panic, and the key must parse back into what the config declares.
+//! `assign` must not panic, the key must parse back into what the config declares, and the
+//! service's `assign_into` must write the same key.
 #![no_main]
 
 use kraken::model::{Experiment, HostCase, PageType};
 use kraken::request::normalise_host;
-use kraken::{Assignment, CONFIG, RequestInput, assign};
+use kraken::{Assignment, CONFIG, InlineKey, RequestInput, assign, assign_into};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -42,6 +43,11 @@ fuzz_target!(|data: &[u8]| {
         assignment,
         "not deterministic"
     );
+    // The service's path: the key on the stack, spilling past 16 bytes here.
+    let mut key = InlineKey::<16>::default();
+    let unit = assign_into(&CONFIG, &input, || random, &mut key);
+    assert_eq!(key.as_bytes(), assignment.key.as_bytes(), "assign_into differs");
+    assert_eq!((unit.id, unit.minted), (assignment.unit, assignment.minted));
 });
 
 fn check_unit(input: &RequestInput<'_>, a: &Assignment, random: [u8; 16]) {

@@ -4,134 +4,111 @@
 //! Shared, by path, with the JSON baselines in `benches/` (`kraken-json`), so the Viceroy profile
 //! compares config evaluation and nothing else.
 //!
-//! Why the low-level handle API: every request runs in a fresh wasm instance, where each
-//! hostcall costs microseconds and the first touch of each 4 KiB page of linear memory costs a
-//! page fault (~2.5 µs under Viceroy). The high-level `Request`/`Response` build header maps and
-//! copy every value; reading only the three headers and the URL we need, into small buffers,
-//! and writing static header values without copies cut the time in `main` by a third and the
-//! wasm by 110 KB (measured with `scripts/profile`, see README).
+//! Why raw hostcalls into stack buffers: every request runs in a fresh wasm instance, where each
+//! hostcall costs up to a microsecond, and the first heap allocation and the first touch of each 4 KiB
+//! page of linear memory cost more. The high-level `Request`/`Response` build header maps and
+//! copy every value, `get_url` parses with the `url` crate, and even `HeaderValue` reads allocate.
+//! Reading only the three headers and the URI into stack buffers, building the key on the stack
+//! and writing header bytes directly leaves the common request without a heap allocation
+//! (each step measured with `scripts/profile`, see README).
 
-use fastly::handle::{BodyHandle, RequestHandle, ResponseHandle, client_request_and_body};
-use fastly::http::header::{CACHE_CONTROL, COOKIE, HOST};
-use fastly::http::{HeaderName, HeaderValue};
-use kraken::{Assignment, RequestInput};
+use fastly::handle::{BodyHandle, ResponseHandle, client_request_and_body};
+use kraken::{InlineKey, RequestInput, Unit};
 use std::time::Instant;
 
-const PAGE_TYPE: HeaderName = HeaderName::from_static("kraken-page-type");
-const ASSIGNMENTS: HeaderName = HeaderName::from_static("kraken-assignments");
-const UNIT: HeaderName = HeaderName::from_static("kraken-unit");
-const SET_COOKIE: HeaderName = HeaderName::from_static("kraken-set-cookie");
-const CONFIG: HeaderName = HeaderName::from_static("kraken-config");
-const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
-const NO_STORE: HeaderValue = HeaderValue::from_static("private, no-store");
-
-/// First read of a header or the URL: enough for nearly every request, small enough to keep the
-/// fresh instance's heap on few pages. Longer values are read again at their size.
-const FIRST_READ: usize = 1024;
-/// Longest URI read; overrides in longer ones are ignored anyway (`request::MAX_QUERY_LEN`).
+/// Where the request's values are read: `Host`, `Kraken-Page-Type`, the URI, then every
+/// `Cookie` value, each into what the previous ones left. A value that does not fit in the rest
+/// is read again at its size, on the heap. 1.25 KiB holds a typical request; the stack a
+/// request uses fits in the one 4 KiB page a fresh instance faults in anyway (measured: one more
+/// page costs ~2.5 µs under Viceroy).
+const ARENA: usize = 1280;
+/// Longest values read at all; beyond them a header counts as missing (the cookies: no unit
+/// id) and the URI as having no query. Far above what Fastly accepts in a request.
+const MAX_HEADER: usize = 64 * 1024;
 const MAX_URI: usize = 128 * 1024;
-/// Every `Cookie` value together is read up to this size (Fastly caps a request's headers
-/// well below it); beyond it the unit cookie is treated as missing.
 const MAX_COOKIES: usize = 128 * 1024;
+/// Cookie values handled without a heap allocation.
+const COOKIE_VALUES: usize = 8;
+/// The key, built on the stack up to 512 bytes (longer keys move to the heap).
+pub type Key = InlineKey<512>;
 
-/// Serves the client request with the key `assign` computes; `digest` names the config.
-pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>) -> Assignment) {
+/// Serves the client request with the key `assign` writes; `digest` names the config.
+pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut Key) -> Unit) {
     let started = Instant::now();
     let (req, _body) = client_request_and_body();
-    let cookie_values = header_values(&req, &COOKIE);
-    let cookies: Vec<&[u8]> = cookie_values.iter().map(HeaderValue::as_bytes).collect();
-    let host = header_value(&req, &HOST);
-    let page_type = header_value(&req, &PAGE_TYPE);
-    let mut uri_buf = [0; FIRST_READ];
-    let mut long_uri = Vec::new();
-    let uri = uri(&req, &mut uri_buf, &mut long_uri);
+    let req = req.as_u32();
+
+    let mut arena = [0; ARENA];
+    let mut free = &mut arena[..];
+    let mut long = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let [long_host, long_page, long_uri, long_cookies] = &mut long;
+    let host = hostcall::header_value(req, b"host", &mut free, long_host, MAX_HEADER);
+    let page_type =
+        hostcall::header_value(req, b"kraken-page-type", &mut free, long_page, MAX_HEADER);
+    let uri = hostcall::uri(req, &mut free, long_uri, MAX_URI);
+    let cookie_values =
+        hostcall::header_values(req, b"cookie", &mut free, long_cookies, MAX_COOKIES);
+    let mut cookie_slots = [&[][..]; COOKIE_VALUES];
+    let mut many_cookies = Vec::new();
+    let cookies = split_values(cookie_values, &mut cookie_slots, &mut many_cookies);
+
     let input = RequestInput {
-        cookies: &cookies,
-        host: host.as_ref().map(HeaderValue::as_bytes),
-        page_type: page_type.as_ref().map(HeaderValue::as_bytes),
+        cookies,
+        host,
+        page_type,
         query: uri.and_then(kraken::request::query_of),
     };
-    let assignment = assign(&input);
+    let mut key = Key::default();
+    let unit = assign(&input, &mut key);
+    respond(started, digest, key.as_bytes(), &unit);
+}
 
-    let mut resp = ResponseHandle::new();
-    let unit = assignment.unit.as_str();
-    // The key and the unit only ever hold `[a-z0-9_:=;-]` and `[A-Za-z0-9_-]`: always valid
-    // header values. The key's buffer becomes the header value without a copy.
-    if let Ok(key) = HeaderValue::try_from(assignment.key) {
-        resp.insert_header(&ASSIGNMENTS, &key);
+/// Sends the answer. Not inlined: its buffers reuse the stack `assign` used.
+#[inline(never)]
+fn respond(started: Instant, digest: &str, key: &[u8], unit: &Unit) {
+    // The key and the unit only ever hold `[a-z0-9_:=;-]` and `[A-Za-z0-9_-]`, the rest is
+    // static: always valid header values.
+    let resp = ResponseHandle::new();
+    let out = resp.as_u32();
+    hostcall::insert_header(out, b"kraken-assignments", key);
+    hostcall::insert_header(out, b"kraken-unit", unit.id.as_bytes());
+    if unit.minted {
+        let mut cookie = [0; kraken::SET_COOKIE_MAX];
+        let value = kraken::set_cookie(&unit.id, &mut cookie);
+        hostcall::insert_header(out, b"kraken-set-cookie", value);
     }
-    if let Ok(value) = HeaderValue::from_str(unit) {
-        resp.insert_header(&UNIT, &value);
-    }
-    if assignment.minted
-        && let Ok(cookie) = HeaderValue::try_from(kraken::set_cookie(unit))
-    {
-        resp.insert_header(&SET_COOKIE, &cookie);
-    }
-    resp.insert_header(&CONFIG, &HeaderValue::from_static(digest));
-    resp.insert_header(&CACHE_CONTROL, &NO_STORE);
+    hostcall::insert_header(out, b"kraken-config", digest.as_bytes());
+    hostcall::insert_header(out, b"cache-control", b"private, no-store");
     let mut timing = [0; 64];
     let micros = started.elapsed().as_micros();
-    if let Ok(value) = HeaderValue::from_bytes(server_timing(micros, &mut timing)) {
-        resp.insert_header(&SERVER_TIMING, &value);
-    }
+    hostcall::insert_header(out, b"server-timing", server_timing(micros, &mut timing));
     resp.send_to_client(BodyHandle::new());
 }
 
-fn header_value(req: &RequestHandle, name: &HeaderName) -> Option<HeaderValue> {
-    match req.get_header_value(name, FIRST_READ) {
-        Ok(value) => value,
-        Err(e) => req.get_header_value(name, e.needed_buf_size).ok().flatten(),
-    }
-}
-
-/// Every value of a header, in order; empty when they cannot be read.
-fn header_values(req: &RequestHandle, name: &HeaderName) -> Vec<HeaderValue> {
-    let read = |size| {
-        req.get_header_values(name, size)
-            .collect::<Result<Vec<_>, _>>()
+/// Splits the host's NUL-terminated header values into `slots`, or into `many` when there are
+/// more than fit.
+fn split_values<'a>(
+    values: &'a [u8],
+    slots: &'a mut [&'a [u8]; COOKIE_VALUES],
+    many: &'a mut Vec<&'a [u8]>,
+) -> &'a [&'a [u8]] {
+    // A header value cannot hold a NUL byte, so the terminators split them unambiguously.
+    let Some(values) = values.strip_suffix(&[0]) else {
+        return &[];
     };
-    read(FIRST_READ)
-        .or_else(|_| read(MAX_COOKIES))
-        .unwrap_or_default()
-}
-
-/// The request URI, read by the host straight into `buf` (or `long` when it does not fit).
-///
-/// `RequestHandle::get_url` parses the URI with the `url` crate, for a query we only split on
-/// `&`: measured under Viceroy, reading it raw took in-main p50 from 67 to 41 µs and the wasm
-/// from 313 to 96 KB (the crate's IDNA tables). That is worth one FFI call.
-#[allow(unsafe_code)]
-fn uri<'b>(
-    req: &RequestHandle,
-    buf: &'b mut [u8; FIRST_READ],
-    long: &'b mut Vec<u8>,
-) -> Option<&'b [u8]> {
-    let read = |into: &mut [u8]| {
-        let mut written = 0;
-        // SAFETY: the host writes at most `into.len()` bytes at `into` and reports how many (or,
-        // when they do not fit, how many are needed) in `written`.
-        let status = unsafe {
-            fastly_sys::fastly_http_req::uri_get(
-                req.as_u32(),
-                into.as_mut_ptr(),
-                into.len(),
-                &mut written,
-            )
-        };
-        (status.is_ok(), written)
-    };
-    match read(buf) {
-        (true, n) if n <= FIRST_READ => Some(&buf[..n]),
-        (_, needed) if needed > FIRST_READ && needed <= MAX_URI => {
-            long.resize(needed, 0);
-            match read(long) {
-                (true, n) if n <= needed => Some(&long[..n]),
-                _ => None,
+    let mut n = 0;
+    for value in values.split(|&b| b == 0) {
+        if n < COOKIE_VALUES {
+            slots[n] = value;
+        } else {
+            if many.is_empty() {
+                many.extend_from_slice(&slots[..]);
             }
+            many.push(value);
         }
-        _ => None,
+        n += 1;
     }
+    if many.is_empty() { &slots[..n] } else { many }
 }
 
 /// `kraken;dur=<ms>.<µs>` written backwards into `buf`: no formatting machinery on the hot path.
@@ -167,4 +144,154 @@ pub fn random_id() -> [u8; 16] {
         bytes = nanos.to_le_bytes();
     }
     bytes
+}
+
+/// The few Compute hostcalls Kraken makes without the SDK's owned types, each behind a safe
+/// function. Reads go into the front of `free`, which keeps what is left; the host writes at
+/// most the buffer's length and reports how many bytes it wrote or, when they do not fit
+/// (`BUFLEN`), how many it needs, and then the value is read again into `long`.
+#[allow(unsafe_code)]
+mod hostcall {
+    use fastly_shared::FastlyStatus;
+    use fastly_sys::{fastly_http_req as req, fastly_http_resp as resp};
+
+    /// The first `n` bytes of `free`, handed out; `free` keeps the rest.
+    fn take<'a>(free: &mut &'a mut [u8], n: usize) -> &'a [u8] {
+        let (read, rest) = std::mem::take(free).split_at_mut(n);
+        *free = rest;
+        read
+    }
+
+    /// The first value of header `name`, or `None` when absent or unreadable.
+    pub fn header_value<'a>(
+        handle: u32,
+        name: &[u8],
+        free: &mut &'a mut [u8],
+        long: &'a mut Vec<u8>,
+        max: usize,
+    ) -> Option<&'a [u8]> {
+        read_sized(free, long, max, |into, n| {
+            // SAFETY: `name` and `into` are live slices; see the module comment.
+            unsafe {
+                req::header_value_get(
+                    handle,
+                    name.as_ptr(),
+                    name.len(),
+                    into.as_mut_ptr(),
+                    into.len(),
+                    n,
+                )
+            }
+        })
+    }
+
+    /// The request URI, or `None` when unreadable or longer than `max`.
+    pub fn uri<'a>(
+        handle: u32,
+        free: &mut &'a mut [u8],
+        long: &'a mut Vec<u8>,
+        max: usize,
+    ) -> Option<&'a [u8]> {
+        read_sized(free, long, max, |into, n| {
+            // SAFETY: `into` is a live slice; see the module comment.
+            unsafe { req::uri_get(handle, into.as_mut_ptr(), into.len(), n) }
+        })
+    }
+
+    fn read_sized<'a>(
+        free: &mut &'a mut [u8],
+        long: &'a mut Vec<u8>,
+        max: usize,
+        read: impl Fn(&mut [u8], &mut usize) -> FastlyStatus,
+    ) -> Option<&'a [u8]> {
+        let mut n = 0;
+        let status = read(free, &mut n);
+        if status.is_ok() && n <= free.len() {
+            return Some(take(free, n));
+        }
+        if status != FastlyStatus::BUFLEN || n <= free.len() || n > max {
+            return None;
+        }
+        long.resize(n, 0);
+        let needed = n;
+        let status = read(long, &mut n);
+        (status.is_ok() && n <= needed).then(|| &long[..n])
+    }
+
+    /// Every value of header `name`, each followed by a NUL byte; empty when there are none or
+    /// they cannot be read within `max` bytes.
+    pub fn header_values<'a>(
+        handle: u32,
+        name: &[u8],
+        free: &mut &'a mut [u8],
+        long: &'a mut Vec<u8>,
+        max: usize,
+    ) -> &'a [u8] {
+        let read = |into: &mut [u8], cursor: u32, n: &mut usize| {
+            let mut ending: i64 = -1;
+            // SAFETY: `name` and `into` are live slices; see the module comment.
+            let status = unsafe {
+                req::header_values_get(
+                    handle,
+                    name.as_ptr(),
+                    name.len(),
+                    into.as_mut_ptr(),
+                    into.len(),
+                    cursor,
+                    &mut ending,
+                    n,
+                )
+            };
+            (status, ending)
+        };
+        let mut n = 0;
+        match read(free, 0, &mut n) {
+            (status, ending) if status.is_ok() && ending < 0 && n <= free.len() => {
+                return take(free, n);
+            }
+            (status, _) if !status.is_ok() && status != FastlyStatus::BUFLEN => return &[],
+            _ => {}
+        }
+        // More than fits: collect them in `long`, a cursor at a time.
+        let mut cursor = 0;
+        let mut chunk = free.len().max(1024);
+        loop {
+            let len = long.len();
+            if len + chunk > max {
+                return &[];
+            }
+            long.resize(len + chunk, 0);
+            let mut n = 0;
+            let (status, ending) = read(&mut long[len..], cursor, &mut n);
+            if status == FastlyStatus::BUFLEN && n > chunk {
+                // The next value alone needs `n` bytes.
+                long.truncate(len);
+                chunk = n;
+                continue;
+            }
+            if !status.is_ok() || n > chunk {
+                return &[];
+            }
+            long.truncate(len + n);
+            match u32::try_from(ending) {
+                Ok(next) if next > cursor => cursor = next,
+                _ => return long,
+            }
+        }
+    }
+
+    /// Sets response header `name` to `value`. Kraken only writes valid header bytes; should
+    /// the host still refuse one, the response goes out without it.
+    pub fn insert_header(handle: u32, name: &[u8], value: &[u8]) {
+        // SAFETY: `name` and `value` are live slices the host only reads.
+        let _ = unsafe {
+            resp::header_insert(
+                handle,
+                name.as_ptr(),
+                name.len(),
+                value.as_ptr(),
+                value.len(),
+            )
+        };
+    }
 }

@@ -42,63 +42,133 @@ pub fn bucket(prefix: &str, unit: &[u8]) -> u16 {
     (hash % BUCKETS) as u16
 }
 
+/// The unit a request is assigned by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    pub id: UnitId,
+    /// True when the request had no valid unit id and `id` was minted for it.
+    pub minted: bool,
+}
+
+/// Where a key is written: a `String` here, a stack buffer in the Compute adapter (where a
+/// fresh instance's first heap allocation is measurable).
+pub trait KeyWriter {
+    fn push_str(&mut self, s: &str);
+    fn is_empty(&self) -> bool;
+}
+
+impl KeyWriter for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+
+    fn is_empty(&self) -> bool {
+        String::is_empty(self)
+    }
+}
+
 /// Assigns one request. `random` is called only when a unit id must be minted.
 pub fn assign(
     config: &Config,
     input: &RequestInput<'_>,
     random: impl FnOnce() -> [u8; 16],
 ) -> Assignment {
-    let (unit, minted) = match unit_cookie(input.cookies.iter().copied()).and_then(UnitId::parse) {
-        Some(unit) => (unit, false),
-        None => (UnitId::mint(random()), true),
+    // Room for a typical key: one allocation, no regrowth.
+    let mut key = String::with_capacity(512);
+    let unit = assign_into(config, input, random, &mut key);
+    Assignment {
+        key,
+        unit: unit.id,
+        minted: unit.minted,
+    }
+}
+
+/// [`assign`], writing the key into `key` (which must start empty).
+pub fn assign_into(
+    config: &Config,
+    input: &RequestInput<'_>,
+    random: impl FnOnce() -> [u8; 16],
+    key: &mut impl KeyWriter,
+) -> Unit {
+    let unit = match unit_cookie(input.cookies.iter().copied()).and_then(UnitId::parse) {
+        Some(id) => Unit { id, minted: false },
+        None => Unit {
+            id: UnitId::mint(random()),
+            minted: true,
+        },
     };
     let host_name = normalise_host(input.host.unwrap_or_default());
     let host = (config.host)(&host_name);
     let page = input.page_type.and_then(config.page_type);
-    let overrides = input.query.map(Overrides::parse).unwrap_or_default();
-    let key = assignment_key(config, page, host, unit.as_bytes(), &overrides);
-    Assignment { key, unit, minted }
+    match input.query.filter(|q| Overrides::present(q)) {
+        None => write_key(config, page, host, unit.id.as_bytes(), &[], &[], key),
+        Some(query) => write_key_overridden(config, page, host, unit.id.as_bytes(), query, key),
+    }
+    unit
 }
 
-/// Builds the key: experiment items then flag items, both lists already in byte order.
-pub fn assignment_key(
+/// [`write_key`] for a QA request. Not inlined: its decoding buffers take stack only when a query
+/// carries overrides (a fresh instance pays for every stack page it touches).
+#[inline(never)]
+fn write_key_overridden(
     config: &Config,
     page: Option<&PageType>,
     host: &HostCase,
     unit: &[u8],
-    overrides: &Overrides,
-) -> String {
+    query: &[u8],
+    key: &mut impl KeyWriter,
+) {
+    let overrides = Overrides::<256>::parse(query);
+    write_key(
+        config,
+        page,
+        host,
+        unit,
+        &overrides.variants,
+        &overrides.flags,
+        key,
+    );
+}
+
+/// Builds the key: experiment items then flag items, both lists already in byte order.
+fn write_key(
+    config: &Config,
+    page: Option<&PageType>,
+    host: &HostCase,
+    unit: &[u8],
+    variants: &[u8],
+    flags: &[u8],
+    key: &mut impl KeyWriter,
+) {
     let experiments = page.map_or(&[][..], |p| p.experiments);
-    let mut key = String::with_capacity(host.flag_items.len() + 32 * experiments.len().min(8));
     for experiment in experiments {
         if !takes_part(experiment, host) {
             continue;
         }
-        let variation = forced_variation(experiment, &overrides.variants)
-            .or_else(|| enrolled(experiment, unit));
+        let variation =
+            forced_variation(experiment, variants).or_else(|| enrolled(experiment, unit));
         if let Some(variation) = variation {
-            push_item(&mut key, variation.item);
+            push_item(key, variation.item);
         }
     }
-    if overrides.flags.is_empty() {
+    if flags.is_empty() {
         if !host.flag_items.is_empty() {
-            push_item(&mut key, host.flag_items);
+            push_item(key, host.flag_items);
         }
     } else {
         for (flag, host_value) in config.flags.iter().zip(host.flag_values) {
-            let value = forced_value(flag, &overrides.flags).unwrap_or(host_value);
-            push_item(&mut key, "ff:");
+            let value = forced_value(flag, flags).unwrap_or(host_value);
+            push_item(key, "ff:");
             key.push_str(flag.key);
-            key.push('=');
+            key.push_str("=");
             key.push_str(value);
         }
     }
-    key
 }
 
-fn push_item(key: &mut String, item: &str) {
+fn push_item(key: &mut impl KeyWriter, item: &str) {
     if !key.is_empty() {
-        key.push(';');
+        key.push_str(";");
     }
     key.push_str(item);
 }

@@ -6,8 +6,8 @@ mod adapter;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    adapter::serve(kraken::CONFIG.digest, |input| {
-        kraken::assign(&kraken::CONFIG, input, adapter::random_id)
+    adapter::serve(kraken::CONFIG.digest, |input, key| {
+        kraken::assign_into(&kraken::CONFIG, input, adapter::random_id, key)
     });
 }
 

@@ -1,6 +1,7 @@
 //! Reading request input byte by byte (SPEC §3, §4). Nothing here can fail: bad input degrades
 //! to "no cookie", "unknown host" or "no override", never to an error.
 
+use crate::inline::InlineBytes;
 use std::borrow::Cow;
 
 /// Name of the cookie that holds the unit id.
@@ -114,16 +115,17 @@ pub fn normalise_host(raw: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// The QA override parameters of a query string (SPEC §4), percent-decoded.
+/// The QA override parameters of a query string (SPEC §4), percent-decoded into `N` bytes of
+/// stack each (more spills to the heap).
 #[derive(Debug, Default)]
-pub struct Overrides {
+pub struct Overrides<const N: usize = 0> {
     /// Decoded `variants` values, in query order.
-    pub variants: Vec<u8>,
+    pub variants: InlineBytes<N>,
     /// Decoded `flags` values, in query order.
-    pub flags: Vec<u8>,
+    pub flags: InlineBytes<N>,
 }
 
-impl Overrides {
+impl<const N: usize> Overrides<N> {
     /// Reads every `variants` and `flags` parameter; each repeated parameter adds its items after
     /// the previous ones, as if joined with `,`.
     pub fn parse(query: &[u8]) -> Self {
@@ -132,25 +134,41 @@ impl Overrides {
             return out;
         }
         for pair in query.split(|&b| b == b'&') {
-            let (name, value) = match pair.iter().position(|&b| b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
-            let target = match &*percent_decode(name) {
-                b"variants" => &mut out.variants,
-                b"flags" => &mut out.flags,
-                _ => continue,
+            let name = pair_name(pair);
+            let value = pair.get(name.len() + 1..).unwrap_or_default();
+            let target = if decodes_to(name, b"variants") {
+                &mut out.variants
+            } else if decodes_to(name, b"flags") {
+                &mut out.flags
+            } else {
+                continue;
             };
             if !target.is_empty() {
                 target.push(b',');
             }
-            target.extend_from_slice(&percent_decode(value));
+            let mut raw = value;
+            while let Some((byte, len)) = decode_one(raw) {
+                target.push(byte);
+                raw = &raw[len..];
+            }
         }
         out
     }
 
     pub fn is_empty(&self) -> bool {
         self.variants.is_empty() && self.flags.is_empty()
+    }
+}
+
+impl Overrides {
+    /// Whether `query` names a `variants` or `flags` parameter at all (within the length limit):
+    /// a cheap test that spares the common request the decoding buffers.
+    pub fn present(query: &[u8]) -> bool {
+        query.len() <= MAX_QUERY_LEN
+            && query.split(|&b| b == b'&').any(|pair| {
+                let name = pair_name(pair);
+                decodes_to(name, b"variants") || decodes_to(name, b"flags")
+            })
     }
 }
 
@@ -179,33 +197,54 @@ pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
     if !input.iter().any(|&b| b == b'%' || b == b'+') {
         return Cow::Borrowed(input);
     }
-    let hex = |b: u8| match b {
+    let mut out = Vec::with_capacity(input.len());
+    let mut raw = input;
+    while let Some((byte, len)) = decode_one(raw) {
+        out.push(byte);
+        raw = &raw[len..];
+    }
+    Cow::Owned(out)
+}
+
+/// The name of a `name=value` query pair (all of it when there is no `=`).
+fn pair_name(pair: &[u8]) -> &[u8] {
+    let end = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
+    &pair[..end]
+}
+
+/// Whether percent-encoded `raw` decodes to `decoded` (without decoding it into a buffer).
+fn decodes_to(raw: &[u8], decoded: &[u8]) -> bool {
+    let mut rest = decoded.iter();
+    let mut raw = raw;
+    while let Some((byte, len)) = decode_one(raw) {
+        if rest.next() != Some(&byte) {
+            return false;
+        }
+        raw = &raw[len..];
+    }
+    rest.next().is_none()
+}
+
+/// The first decoded byte of `raw` and how many raw bytes it takes (3 for a valid `%XX`; a
+/// malformed escape stays as it is).
+fn decode_one(raw: &[u8]) -> Option<(u8, usize)> {
+    match raw {
+        [] => None,
+        [b'%', h, l, ..] if hex(*h).is_some() && hex(*l).is_some() => {
+            Some((hex(*h)? << 4 | hex(*l)?, 3))
+        }
+        [b'+', ..] => Some((b' ', 1)),
+        [b, ..] => Some((*b, 1)),
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
-    };
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                if let (Some(h), Some(l)) = (
-                    input.get(i + 1).and_then(|&b| hex(b)),
-                    input.get(i + 2).and_then(|&b| hex(b)),
-                ) {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b => out.push(b),
-        }
-        i += 1;
     }
-    Cow::Owned(out)
 }
 
 /// HTTP optional whitespace around cookie pairs and header values.

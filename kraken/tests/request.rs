@@ -126,15 +126,18 @@ fn query_values_are_percent_decoded_like_a_form() {
 
 #[test]
 fn overrides_collect_every_parameter_in_order() {
-    let o = Overrides::parse(b"x=1&variants=a:b,c:d&flags=f:on&%76ariants=e%3Af&flags&variants=");
-    assert_eq!(o.variants, b"a:b,c:d,e:f,");
-    assert_eq!(o.flags, b"f:on,");
+    let o =
+        Overrides::<0>::parse(b"x=1&variants=a:b,c:d&flags=f:on&%76ariants=e%3Af&flags&variants=");
+    assert_eq!(&*o.variants, b"a:b,c:d,e:f,");
+    assert_eq!(&*o.flags, b"f:on,");
     let pairs: Vec<_> = items(&o.variants).collect();
     assert_eq!(
         pairs,
         vec![(&b"a"[..], &b"b"[..]), (b"c", b"d"), (b"e", b"f")]
     );
-    assert!(Overrides::parse(b"utm=1&variantsx=a:b").is_empty());
+    assert!(Overrides::<0>::parse(b"utm=1&variantsx=a:b").is_empty());
+    assert!(!Overrides::present(b"utm=1&variantsx=a:b"));
+    assert!(Overrides::present(b"utm=1&fl%61gs"));
     let malformed: Vec<_> = items(b"noclon,,a:b:c,:x,k:").collect();
     assert_eq!(
         malformed,
@@ -150,8 +153,13 @@ fn overrides_in_an_oversized_query_are_ignored() {
         q.resize(len, b'x');
         q
     };
-    assert_eq!(Overrides::parse(&padded(MAX_QUERY_LEN)).variants, b"a:b");
-    assert!(Overrides::parse(&padded(MAX_QUERY_LEN + 1)).is_empty());
+    assert_eq!(
+        &*Overrides::<0>::parse(&padded(MAX_QUERY_LEN)).variants,
+        b"a:b"
+    );
+    assert!(Overrides::<0>::parse(&padded(MAX_QUERY_LEN + 1)).is_empty());
+    assert!(Overrides::present(&padded(MAX_QUERY_LEN)));
+    assert!(!Overrides::present(&padded(MAX_QUERY_LEN + 1)));
 }
 
 #[test]
@@ -168,5 +176,78 @@ fn the_query_is_cut_from_the_raw_uri() {
     ];
     for (uri, expected) in cases {
         assert_eq!(query_of(uri), *expected);
+    }
+}
+
+/// The service decodes overrides into stack buffers (spilling to the heap past them) and skips
+/// queries without override parameters: both must read exactly what a plain decode reads.
+mod override_buffers {
+    use kraken::request::{Overrides, percent_decode};
+    use proptest::prelude::*;
+
+    /// The SPEC §4 reading, written plainly: decode each `variants`/`flags` value, join with `,`.
+    fn plain(query: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let (mut variants, mut flags) = (Vec::new(), Vec::new());
+        for pair in query.split(|&b| b == b'&') {
+            let mut parts = pair.splitn(2, |&b| b == b'=');
+            let name = percent_decode(parts.next().unwrap_or_default()).into_owned();
+            let value = percent_decode(parts.next().unwrap_or_default()).into_owned();
+            let target = match &name[..] {
+                b"variants" => &mut variants,
+                b"flags" => &mut flags,
+                _ => continue,
+            };
+            if !target.is_empty() {
+                target.push(b',');
+            }
+            target.extend_from_slice(&value);
+        }
+        (variants, flags)
+    }
+
+    /// Queries built from the pieces that matter: names, separators and escapes of them.
+    fn query() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            "variants",
+            "flags",
+            "%76ariants",
+            "fl%61gs",
+            "variantsx",
+            "utm",
+            "=",
+            "&",
+            ",",
+            ":",
+            "%2C",
+            "%3A",
+            "+",
+            "%",
+            "%4",
+            "%zz",
+            "a",
+            "hero",
+            "control",
+            "%41",
+            "\u{e9}",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat().into_bytes())
+    }
+
+    proptest! {
+        #[test]
+        fn read_what_a_plain_decode_reads(query in query()) {
+            let (variants, flags) = plain(&query);
+            let spilled = Overrides::<0>::parse(&query);
+            let small = Overrides::<8>::parse(&query);
+            let roomy = Overrides::<256>::parse(&query);
+            for o in [&*spilled.variants, &*small.variants, &*roomy.variants] {
+                prop_assert_eq!(o, &variants[..]);
+            }
+            for o in [&*spilled.flags, &*small.flags, &*roomy.flags] {
+                prop_assert_eq!(o, &flags[..]);
+            }
+            // `present` may see an empty parameter; it must never miss a non-empty one.
+            prop_assert!(Overrides::present(&query) || (variants.is_empty() && flags.is_empty()));
+        }
     }
 }

@@ -90,6 +90,12 @@ impl Answer {
 }
 
 fn send(addr: SocketAddr, case: &Case) -> Answer {
+    let cookies: Vec<&[u8]> = case.cookie.iter().map(Vec::as_slice).collect();
+    send_with_cookies(addr, case, &cookies)
+}
+
+/// Sends `case` with one `Cookie` header per entry of `cookies` (`case.cookie` is not sent).
+fn send_with_cookies(addr: SocketAddr, case: &Case, cookies: &[&[u8]]) -> Answer {
     let mut req = b"GET /".to_vec();
     if let Some(q) = &case.query {
         req.push(b'?');
@@ -100,15 +106,12 @@ fn send(addr: SocketAddr, case: &Case) -> Answer {
     req.extend_from_slice(b"Host: ");
     req.extend_from_slice(case.host.as_deref().unwrap_or_default());
     req.extend_from_slice(b"\r\n");
-    for (name, value) in [
-        ("Cookie", &case.cookie),
-        ("Kraken-Page-Type", &case.page_type),
-    ] {
-        if let Some(v) = value {
-            req.extend_from_slice(format!("{name}: ").as_bytes());
-            req.extend_from_slice(v);
-            req.extend_from_slice(b"\r\n");
-        }
+    let page_type = case.page_type.as_deref();
+    let headers = cookies.iter().map(|&c| ("Cookie", c));
+    for (name, value) in headers.chain(page_type.map(|p| ("Kraken-Page-Type", p))) {
+        req.extend_from_slice(format!("{name}: ").as_bytes());
+        req.extend_from_slice(value);
+        req.extend_from_slice(b"\r\n");
     }
     req.extend_from_slice(b"Connection: close\r\n\r\n");
     let mut stream = TcpStream::connect(addr).unwrap();
@@ -197,4 +200,117 @@ fn viceroy_answers_every_request_with_the_reference_key() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), minted);
+}
+
+/// Values longer than the adapter's first reads (URI 1 KiB, cookies 2 KiB together, Host 256 B,
+/// page type 64 B) and more `Cookie` headers than it holds without allocating (8) are read whole:
+/// same key as the reference, which gets the cookies as one header.
+#[test]
+fn viceroy_reads_values_past_its_stack_buffers() {
+    let server = serve();
+    let config = repo_root().join("config");
+    let declared = Declared::read(&config);
+    let uid = |unit: &str| format!("kraken_uid={unit}");
+    let pad = |n: usize| "a".repeat(n);
+    let (flag, values) = &declared.flags[0];
+    // (Cookie headers, Host, page type, query)
+    let mut requests: Vec<(Vec<String>, String, String, Option<String>)> = vec![
+        (
+            (0..12)
+                .map(|i| {
+                    if i == 10 {
+                        uid("eleventh-header")
+                    } else {
+                        format!("c{i}=x")
+                    }
+                })
+                .collect(),
+            "www.example.com".into(),
+            "home".into(),
+            None,
+        ),
+        (
+            vec![format!("pad={}; {}", pad(5000), uid("after-5000-bytes"))],
+            "example.com".into(),
+            "hotel".into(),
+            None,
+        ),
+        (
+            vec![
+                format!("a={}", pad(1500)),
+                format!("b={}", pad(1500)),
+                format!("c={}; {}", pad(1500), uid("third-of-three")),
+            ],
+            "example.com".into(),
+            "deals".into(),
+            None,
+        ),
+        (
+            vec![uid("long-host")],
+            format!("www.{}.example.com", pad(300)),
+            "home".into(),
+            None,
+        ),
+        (
+            vec![uid("long-page-type")],
+            "example.com".into(),
+            format!("home{}", pad(100)),
+            None,
+        ),
+    ];
+    // An override after 3 KB of query can only show in the key if the whole URI was read.
+    for value in values {
+        for page in &declared.page_types {
+            requests.push((
+                vec![uid("long-query")],
+                declared.domains.first().cloned().unwrap_or_default(),
+                page.clone(),
+                Some(format!("pad={}&flags={flag}:{value}", pad(3000))),
+            ));
+        }
+    }
+    let cases: Vec<Case> = requests
+        .iter()
+        .map(|(cookies, host, page, query)| Case {
+            cookie: Some(cookies.join("; ").into_bytes()),
+            host: Some(host.clone().into_bytes()),
+            page_type: Some(page.clone().into_bytes()),
+            query: query.clone().map(String::into_bytes),
+            minted: [0; 16],
+        })
+        .collect();
+    let expected = reference(&config, &cases);
+    for (i, ((case, (cookies, ..)), (key, unit, minted))) in
+        cases.iter().zip(&requests).zip(&expected).enumerate()
+    {
+        assert!(!minted, "request {i} carries a valid id");
+        let cookies: Vec<&[u8]> = cookies.iter().map(|c| c.as_bytes()).collect();
+        let answer = send_with_cookies(server.1, case, &cookies);
+        assert_eq!(answer.status, 200, "request {i}");
+        assert_eq!(
+            answer.header("kraken-unit"),
+            Some(unit.as_str()),
+            "request {i}"
+        );
+        assert_eq!(
+            answer.header("kraken-assignments"),
+            Some(key.as_str()),
+            "request {i}"
+        );
+        if let Some(query) = &case.query {
+            let forced = String::from_utf8_lossy(query);
+            let item = format!(
+                "ff:{}",
+                forced
+                    .rsplit_once("flags=")
+                    .unwrap()
+                    .1
+                    .replacen(':', "=", 1)
+            );
+            assert!(
+                key.split(';').any(|k| k == item),
+                "request {i}: {item} in {key}"
+            );
+        }
+    }
 }

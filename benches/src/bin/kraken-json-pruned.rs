@@ -11,10 +11,15 @@ fn main() {
     const SITE_FEATURES: &str =
         include_str!(concat!(env!("OUT_DIR"), "/pruned/site-features.json"));
     const EDGE: &str = include_str!("../../../config/edge.json");
-    adapter::serve("json-pruned", |input| {
-        kraken_benches::Interpreter::from_json(EXPERIMENTS, SITE_FEATURES, EDGE)
+    adapter::serve("json-pruned", |input, key| {
+        let assignment = kraken_benches::Interpreter::from_json(EXPERIMENTS, SITE_FEATURES, EDGE)
             .expect("the embedded config parses")
-            .assign(input, adapter::random_id)
+            .assign(input, adapter::random_id);
+        kraken::KeyWriter::push_str(key, &assignment.key);
+        kraken::Unit {
+            id: assignment.unit,
+            minted: assignment.minted,
+        }
     });
 }
 

@@ -10,10 +10,15 @@ fn main() {
     const EXPERIMENTS: &str = include_str!("../../../config/experiments.json");
     const SITE_FEATURES: &str = include_str!("../../../config/site-features.json");
     const EDGE: &str = include_str!("../../../config/edge.json");
-    adapter::serve("json", |input| {
-        kraken_benches::Interpreter::from_json(EXPERIMENTS, SITE_FEATURES, EDGE)
+    adapter::serve("json", |input, key| {
+        let assignment = kraken_benches::Interpreter::from_json(EXPERIMENTS, SITE_FEATURES, EDGE)
             .expect("the embedded config parses")
-            .assign(input, adapter::random_id)
+            .assign(input, adapter::random_id);
+        kraken::KeyWriter::push_str(key, &assignment.key);
+        kraken::Unit {
+            id: assignment.unit,
+            minted: assignment.minted,
+        }
     });
 }
 

@@ -1,7 +1,8 @@
 //! The Viceroy profile (`scripts/profile`): serves the generated build and the JSON-per-request
 //! builds side by side, sends each the same fixed requests (taking turns by batches, so machine
-//! noise hits all alike), and prints in-main percentiles (`Server-Timing`), client-observed percentiles,
-//! wasm sizes, and the in-main p95 ratio, failing when it falls below the committed floor.
+//! noise hits all alike, with the builds not in turn paused), and prints in-main percentiles
+//! (`Server-Timing`), client-observed percentiles, wasm sizes, and the in-main p95 ratio, failing
+//! when it falls below the committed floor.
 
 use kraken_benches::generator::Rng;
 use std::io::{Read, Write};
@@ -18,7 +19,7 @@ const USAGE: &str = "usage: kraken-profile --generated WASM --json WASM [--json-
   --generated    the service as shipped (generated tables)
   --json         the same service parsing the embedded platform JSON on every request
   --json-pruned  the same with the JSON pruned first (optional)
-  --requests     requests per build (default 1000), after 20 warm-up requests; builds
+  --requests     requests per build (default 2000), after 20 warm-up requests; builds
                  take turns by batches of 50
   --floor        fail when json p95 / generated p95 (in main) is below RATIO
   --floor-file   read RATIO from FILE (first line that is not a # comment)
@@ -47,6 +48,25 @@ impl Servers {
             let _ = child.wait();
         }
         children.clear();
+    }
+
+    /// Lets only server `running` run and pauses the others (SIGSTOP). Every Viceroy wakes its
+    /// epoch thread every 50 µs, busy or not; on two cores the idle servers' wake-ups would
+    /// land in the measured build's tail.
+    fn only(&self, running: usize) -> Result<(), String> {
+        let children = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, child) in children.iter().enumerate() {
+            let signal = if i == running { "-CONT" } else { "-STOP" };
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(child.id().to_string())
+                .status()
+                .map_err(|e| format!("kill {signal}: {e}"))?;
+            if !status.success() {
+                return Err(format!("kill {signal} {}: {status}", child.id()));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -89,7 +109,7 @@ fn parse_args() -> Result<Options, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut options = Options {
         builds: Vec::new(),
-        requests: 1000,
+        requests: 2000,
         floor: None,
         fastly_toml: root.join("kraken/fastly.toml"),
         timeout: Duration::from_secs(900),
@@ -185,7 +205,8 @@ fn profile(options: &Options) -> Result<bool, String> {
         wait_listening(addr, build)?;
     }
     let requests = requests(options.requests);
-    for (build, &addr) in options.builds.iter().zip(&addrs) {
+    for (b, (build, &addr)) in options.builds.iter().zip(&addrs).enumerate() {
+        servers.only(b)?;
         for (i, request) in requests.iter().take(WARM_UP).enumerate() {
             send(addr, request).map_err(|e| format!("{}: warm-up {i}: {e}", build.name))?;
         }
@@ -193,8 +214,10 @@ fn profile(options: &Options) -> Result<bool, String> {
     let mut answers: Vec<Vec<Answer>> = options.builds.iter().map(|_| Vec::new()).collect();
     // Builds take turns by batches: noise over time hits all alike, while each build runs as it
     // would in service, not right after another build's megabytes of JSON evicted its caches.
+    // Only the build in turn runs; the others are paused.
     for (batch, chunk) in requests.chunks(BATCH).enumerate() {
         for (b, &addr) in addrs.iter().enumerate() {
+            servers.only(b)?;
             for (j, request) in chunk.iter().enumerate() {
                 let i = batch * BATCH + j;
                 let answer = send(addr, request)

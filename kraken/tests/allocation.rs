@@ -1,0 +1,87 @@
+//! The Compute adapter's promise that a request makes no heap allocation rests on the core:
+//! `assign_into` with an `InlineKey` must not allocate, QA overrides included, unless the host
+//! needs lowercasing (browsers send it lowercase) or an override list decodes to more than its
+//! 256-byte stack buffer. Counted with a global allocator, on thousands of random requests.
+
+mod support;
+
+use kraken::request::Overrides;
+use kraken::{CONFIG, InlineKey, RequestInput, assign_into};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use support::{Declared, cases, repo_root};
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts allocations made by the current thread (the test harness has threads of its own).
+struct Counting;
+
+// SAFETY: forwards every call unchanged to the system allocator; only counts.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is passed on as it is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn a_request_without_an_uppercase_host_or_huge_overrides_does_not_allocate() {
+    let config = repo_root().join("config");
+    let cases = cases(&Declared::read(&config), 1_125, 5_000, false);
+    let mut checked = 0;
+    let mut keys = 0;
+    let mut counted = 0;
+    for case in &cases {
+        let cookies: Vec<&[u8]> = case.cookie.iter().map(Vec::as_slice).collect();
+        let input = RequestInput {
+            cookies: &cookies,
+            host: case.host.as_deref(),
+            page_type: case.page_type.as_deref(),
+            query: case.query.as_deref(),
+        };
+        let mut key = InlineKey::<1024>::default();
+        let n = allocations_in(|| {
+            assign_into(&CONFIG, &input, || case.minted, &mut key);
+        });
+        let lowercased = case
+            .host
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(u8::is_ascii_uppercase);
+        let overrides = Overrides::<0>::parse(case.query.as_deref().unwrap_or_default());
+        let spilled = overrides.variants.len() > 256 || overrides.flags.len() > 256;
+        if !lowercased && !spilled {
+            assert_eq!(n, 0, "{case:?}");
+            checked += 1;
+            keys += usize::from(!key.as_bytes().is_empty());
+        } else {
+            counted += n;
+        }
+    }
+    // The counter sees allocations: a lowercased host and a spilled list are.
+    assert!(counted > 0);
+    // The property must have been tried on many requests, most of them with a key.
+    assert!(
+        checked > 1_000 && keys > checked / 2,
+        "{checked} requests, {keys} keys"
+    );
+}
