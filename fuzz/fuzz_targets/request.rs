@@ -46,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
     // The service's path: the key on the stack, spilling past 16 bytes here.
     let mut key = InlineKey::<16>::default();
     let unit = assign_into(&CONFIG, &input, || random, &mut key);
-    assert_eq!(key.as_bytes(), assignment.key.as_bytes(), "assign_into differs");
+    assert_eq!(
+        key.as_bytes(),
+        assignment.key.as_bytes(),
+        "assign_into differs"
+    );
     assert_eq!((unit.id, unit.minted), (assignment.unit, assignment.minted));
 });
 
