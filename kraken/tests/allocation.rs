@@ -6,7 +6,7 @@
 mod support;
 
 use kraken::request::Overrides;
-use kraken::{CONFIG, InlineKey, RequestInput, assign_into};
+use kraken::{CONFIG, InlineKey, assign_into};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use support::{Declared, cases, repo_root};
@@ -50,14 +50,9 @@ fn a_request_without_an_uppercase_host_or_huge_overrides_does_not_allocate() {
     let mut keys = 0;
     let mut counted = 0;
     for case in &cases {
-        let cookies: Vec<&[u8]> = case.cookie.iter().map(Vec::as_slice).collect();
-        let input = RequestInput {
-            cookies: &cookies,
-            host: case.host.as_deref(),
-            page_type: case.page_type.as_deref(),
-            query: case.query.as_deref(),
-        };
-        let mut key = InlineKey::<1024>::default();
+        let cookies = case.cookies();
+        let input = case.input(&cookies);
+        let mut key = InlineKey::<512>::default();
         let n = allocations_in(|| {
             assign_into(&CONFIG, &input, || case.minted, &mut key);
         });

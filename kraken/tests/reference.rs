@@ -3,7 +3,7 @@
 
 mod support;
 
-use kraken::{CONFIG, RequestInput, assign};
+use kraken::{CONFIG, assign};
 use support::{Declared, cases, hex, reference, repo_root};
 
 #[test]
@@ -14,13 +14,8 @@ fn sample_config_matches_the_reference_implementation() {
     assert_eq!(expected.len(), cases.len());
     let mut mismatches = Vec::new();
     for (case, (key, unit, minted)) in cases.iter().zip(&expected) {
-        let cookies: Vec<&[u8]> = case.cookie.iter().map(Vec::as_slice).collect();
-        let input = RequestInput {
-            cookies: &cookies,
-            host: case.host.as_deref(),
-            page_type: case.page_type.as_deref(),
-            query: case.query.as_deref(),
-        };
+        let cookies = case.cookies();
+        let input = case.input(&cookies);
         let got = assign(&CONFIG, &input, || case.minted);
         if (&got.key, got.unit.as_str(), got.minted) != (key, unit.as_str(), *minted) {
             mismatches.push(format!(

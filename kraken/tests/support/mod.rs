@@ -49,6 +49,23 @@ pub struct Case {
     pub minted: [u8; 16],
 }
 
+impl Case {
+    /// Its `Cookie` values, for [`Case::input`].
+    pub fn cookies(&self) -> Vec<&[u8]> {
+        self.cookie.iter().map(Vec::as_slice).collect()
+    }
+
+    /// The request as the core sees it.
+    pub fn input<'a>(&'a self, cookies: &'a [&'a [u8]]) -> kraken::RequestInput<'a> {
+        kraken::RequestInput {
+            cookies,
+            host: self.host.as_deref(),
+            page_type: self.page_type.as_deref(),
+            query: self.query.as_deref(),
+        }
+    }
+}
+
 /// What the config declares, so generated requests hit real keys as well as bogus ones.
 pub struct Declared {
     pub experiments: Vec<(String, Vec<String>)>,
