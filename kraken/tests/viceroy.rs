@@ -246,6 +246,16 @@ fn viceroy_reads_values_past_its_stack_buffers() {
             None,
         ),
         (
+            // The first value fits, the next does not: read again from the first.
+            vec![
+                "a=1".into(),
+                format!("pad={}; {}", pad(5000), uid("second-of-two")),
+            ],
+            "example.com".into(),
+            "home".into(),
+            None,
+        ),
+        (
             vec![uid("long-host")],
             format!("www.{}.example.com", pad(300)),
             "home".into(),
