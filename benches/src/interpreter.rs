@@ -8,7 +8,7 @@
 
 use crate::pruned_json::{self, strings};
 use kraken::request::{Overrides, UnitId, items, normalise_host, unit_cookie};
-use kraken::{Assignment, RequestInput};
+use kraken::{Assignment, KeyWriter, RequestInput, Unit};
 use serde_json::{Map, Value};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -44,6 +44,21 @@ impl Interpreter {
             flags: list(site_features, "site-features.json", "flags")?,
             page_types,
         })
+    }
+
+    /// [`Interpreter::assign`] writing the key into `key`, as the Compute adapter takes it.
+    pub fn assign_into(
+        &self,
+        input: &RequestInput<'_>,
+        random: impl FnOnce() -> [u8; 16],
+        key: &mut impl KeyWriter,
+    ) -> Unit {
+        let assignment = self.assign(input, random);
+        key.push_str(&assignment.key);
+        Unit {
+            id: assignment.unit,
+            minted: assignment.minted,
+        }
     }
 
     /// Assigns one request (SPEC §3–§5). `random` is called only when a unit id must be minted.

@@ -146,11 +146,7 @@ impl<const N: usize> Overrides<N> {
             if !target.is_empty() {
                 target.push(b',');
             }
-            let mut raw = value;
-            while let Some((byte, len)) = decode_one(raw) {
-                target.push(byte);
-                raw = &raw[len..];
-            }
+            decoded(value).for_each(|byte| target.push(byte));
         }
         out
     }
@@ -197,13 +193,7 @@ pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
     if !input.iter().any(|&b| b == b'%' || b == b'+') {
         return Cow::Borrowed(input);
     }
-    let mut out = Vec::with_capacity(input.len());
-    let mut raw = input;
-    while let Some((byte, len)) = decode_one(raw) {
-        out.push(byte);
-        raw = &raw[len..];
-    }
-    Cow::Owned(out)
+    Cow::Owned(decoded(input).collect())
 }
 
 /// The name of a `name=value` query pair (all of it when there is no `=`).
@@ -212,30 +202,26 @@ fn pair_name(pair: &[u8]) -> &[u8] {
     &pair[..end]
 }
 
-/// Whether percent-encoded `raw` decodes to `decoded` (without decoding it into a buffer).
-fn decodes_to(raw: &[u8], decoded: &[u8]) -> bool {
-    let mut rest = decoded.iter();
-    let mut raw = raw;
-    while let Some((byte, len)) = decode_one(raw) {
-        if rest.next() != Some(&byte) {
-            return false;
-        }
-        raw = &raw[len..];
-    }
-    rest.next().is_none()
+/// Whether percent-encoded `raw` decodes to `expected` (without decoding it into a buffer).
+fn decodes_to(raw: &[u8], expected: &[u8]) -> bool {
+    decoded(raw).eq(expected.iter().copied())
 }
 
-/// The first decoded byte of `raw` and how many raw bytes it takes (3 for a valid `%XX`; a
-/// malformed escape stays as it is).
-fn decode_one(raw: &[u8]) -> Option<(u8, usize)> {
-    match raw {
-        [] => None,
-        [b'%', h, l, ..] if hex(*h).is_some() && hex(*l).is_some() => {
-            Some((hex(*h)? << 4 | hex(*l)?, 3))
-        }
-        [b'+', ..] => Some((b' ', 1)),
-        [b, ..] => Some((*b, 1)),
-    }
+/// The bytes `raw` decodes to, one by one: `+` is a space, a valid `%XX` one byte, and a
+/// malformed escape stays as it is.
+fn decoded(mut raw: &[u8]) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        let (byte, len) = match raw {
+            [] => return None,
+            [b'%', h, l, ..] if hex(*h).is_some() && hex(*l).is_some() => {
+                (hex(*h)? << 4 | hex(*l)?, 3)
+            }
+            [b'+', ..] => (b' ', 1),
+            [b, ..] => (*b, 1),
+        };
+        raw = &raw[len..];
+        Some(byte)
+    })
 }
 
 fn hex(b: u8) -> Option<u8> {

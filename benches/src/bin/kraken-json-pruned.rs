@@ -12,14 +12,9 @@ fn main() {
         include_str!(concat!(env!("OUT_DIR"), "/pruned/site-features.json"));
     const EDGE: &str = include_str!("../../../config/edge.json");
     adapter::serve("json-pruned", |input, key| {
-        let assignment = kraken_benches::Interpreter::from_json(EXPERIMENTS, SITE_FEATURES, EDGE)
+        kraken_benches::Interpreter::from_json(EXPERIMENTS, SITE_FEATURES, EDGE)
             .expect("the embedded config parses")
-            .assign(input, adapter::random_id);
-        kraken::KeyWriter::push_str(key, &assignment.key);
-        kraken::Unit {
-            id: assignment.unit,
-            minted: assignment.minted,
-        }
+            .assign_into(input, adapter::random_id, key)
     });
 }
 
