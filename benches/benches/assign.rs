@@ -55,6 +55,7 @@ fn request<'a>(cookies: &'a [&'a [u8]], host: &'a [u8], page: &'a [u8]) -> Reque
     RequestInput {
         cookies,
         host: Some(host),
+        kraken_host: None,
         page_type: Some(page),
         query: None,
     }
@@ -212,6 +213,7 @@ impl Owned {
         RequestInput {
             cookies,
             host: Some(&self.host),
+            kraken_host: None,
             page_type: Some(&self.page),
             query: self.query.as_deref(),
         }

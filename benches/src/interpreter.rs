@@ -72,7 +72,7 @@ impl Interpreter {
                 Some(unit) => (unit, false),
                 None => (UnitId::mint(random()), true),
             };
-        let host = normalise_host(input.host.unwrap_or_default());
+        let host = normalise_host(input.site_host());
         let overrides: Overrides = input.query.map(Overrides::parse).unwrap_or_default();
         let unit_str = unit.as_str();
 

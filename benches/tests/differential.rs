@@ -119,9 +119,10 @@ fn generated_code_matches_the_interpreter() {
             let field = |v: &Option<Vec<u8>>| v.as_deref().map_or_else(|| "-".to_owned(), hex);
             let _ = writeln!(
                 input,
-                "{i} {} {} {} {} {}",
+                "{i} {} {} {} {} {} {}",
                 field(&c.cookie),
                 field(&c.host),
+                field(&c.kraken_host),
                 field(&c.page_type),
                 field(&c.query),
                 hex(&c.minted)
@@ -139,6 +140,7 @@ fn generated_code_matches_the_interpreter() {
             let request = RequestInput {
                 cookies: &cookies,
                 host: c.host.as_deref(),
+                kraken_host: c.kraken_host.as_deref(),
                 page_type: c.page_type.as_deref(),
                 query: c.query.as_deref(),
             };
@@ -186,9 +188,10 @@ fn generated_code_matches_the_interpreter() {
 fn show(c: &Case) -> String {
     let f = |v: &Option<Vec<u8>>| format!("{:?}", v.as_deref().map(String::from_utf8_lossy));
     format!(
-        "cookie {} host {} page type {} query {} minted {}",
+        "cookie {} host {} kraken-host {} page type {} query {} minted {}",
         f(&c.cookie),
         f(&c.host),
+        f(&c.kraken_host),
         f(&c.page_type),
         f(&c.query),
         hex(&c.minted)
@@ -227,7 +230,8 @@ incremental = true
         write_if_changed(&krate.join("Cargo.lock"), &lock);
     }
     let mut main = String::from(
-        "//! Reads `config hex(cookie) hex(host) hex(page_type) hex(query) hex(minted)` lines\n\
+        "//! Reads `config hex(cookie) hex(host) hex(kraken_host) hex(page_type) hex(query) hex(minted)`\n\
+         //! lines\
          //! (`-` for a missing field) and prints `key\\tunit\\tminted` for each.\n\n\
          mod model {\n    pub use kraken::model::*;\n}\n\n",
     );
@@ -256,12 +260,14 @@ fn main() {{
         let line = line.expect("stdin");
         let f: Vec<&str> = line.split(' ').collect();
         let config = CONFIGS[f[0].parse::<usize>().expect("config index")];
-        let (cookie, host, page, query) = (unhex(f[1]), unhex(f[2]), unhex(f[3]), unhex(f[4]));
-        let minted: [u8; 16] = unhex(f[5]).expect("minted").try_into().expect("16 bytes");
+        let (cookie, host, kraken_host) = (unhex(f[1]), unhex(f[2]), unhex(f[3]));
+        let (page, query) = (unhex(f[4]), unhex(f[5]));
+        let minted: [u8; 16] = unhex(f[6]).expect("minted").try_into().expect("16 bytes");
         let cookies: Vec<&[u8]> = cookie.iter().map(Vec::as_slice).collect();
         let input = kraken::RequestInput {{
             cookies: &cookies,
             host: host.as_deref(),
+            kraken_host: kraken_host.as_deref(),
             page_type: page.as_deref(),
             query: query.as_deref(),
         }};

@@ -161,6 +161,7 @@ proptest! {
             let input = RequestInput {
                 cookies: &cookies,
                 host: Some(&host),
+                kraken_host: None,
                 page_type: Some(&page),
                 query: Some(&query),
             };

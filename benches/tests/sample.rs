@@ -36,6 +36,7 @@ fn interpreter_and_pruned_json_match_the_service_on_the_sample_config() {
         let input = RequestInput {
             cookies: &cookies,
             host: c.host.as_deref(),
+            kraken_host: c.kraken_host.as_deref(),
             page_type: c.page_type.as_deref(),
             query: c.query.as_deref(),
         };

@@ -1,5 +1,6 @@
 //! Fuzz target: request handling in the core over the committed config. Input lines, each tagged
-//! by its first byte: `c` a Cookie header (repeatable), `h` Host, `p` Kraken-Page-Type, `q` the
+//! by its first byte: `c` a Cookie header (repeatable), `h` Host, `k` Kraken-Host (which wins
+//! over Host whenever present, SPEC §3), `p` Kraken-Page-Type, `q` the
 //! query, `r` the random bytes a minted id is made from; a missing line is a missing header.
 //! `assign` must not panic, the key must parse back into what the config declares, and the
 //! service's `assign_into` must write the same key.
@@ -11,8 +12,8 @@ use kraken::{Assignment, CONFIG, InlineKey, RequestInput, assign, assign_into};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let (mut cookies, mut host, mut page_type, mut query, mut random) =
-        (Vec::new(), None, None, None, [0u8; 16]);
+    let (mut cookies, mut host, mut kraken_host, mut page_type, mut query, mut random) =
+        (Vec::new(), None, None, None, None, [0u8; 16]);
     for line in data.split(|&b| b == b'\n') {
         let Some((&tag, value)) = line.split_first() else {
             continue;
@@ -20,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         match tag {
             b'c' => cookies.push(value),
             b'h' => host = Some(value),
+            b'k' => kraken_host = Some(value),
             b'p' => page_type = Some(value),
             b'q' => query = Some(value),
             b'r' => {
@@ -32,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let input = RequestInput {
         cookies: &cookies,
         host,
+        kraken_host,
         page_type,
         query,
     };
@@ -82,8 +85,10 @@ fn check_key(input: &RequestInput<'_>, key: &str) {
     if let (Some(p), Some(raw)) = (page, input.page_type) {
         assert_eq!(p.name.as_bytes(), raw, "page type lookup is not exact");
     }
-    let host_name = normalise_host(input.host.unwrap_or_default());
-    check_normalised(input.host.unwrap_or_default(), &host_name);
+    let site = input.kraken_host.or(input.host).unwrap_or_default();
+    assert_eq!(site, input.site_host(), "Kraken-Host must win over Host");
+    let host_name = normalise_host(site);
+    check_normalised(site, &host_name);
     let host: &HostCase = (CONFIG.host)(&host_name);
 
     let items: Vec<&str> = if key.is_empty() {

@@ -16,7 +16,7 @@ use fastly::handle::{BodyHandle, ResponseHandle, client_request_and_body};
 use kraken::{InlineKey, RequestInput, Unit};
 use std::time::Instant;
 
-/// Where the request's values are read: `Host`, `Kraken-Page-Type`, the URI, then every
+/// Where the request's values are read: `Host`, `Kraken-Host`, `Kraken-Page-Type`, the URI, then every
 /// `Cookie` value, each into what the previous ones left. A value that does not fit in the rest
 /// is read again at its size, on the heap. 1.25 KiB holds a typical request; the stack a
 /// request uses fits in the one 4 KiB page a fresh instance faults in anyway (measured: one more
@@ -40,9 +40,17 @@ pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut K
 
     let mut arena = [0; ARENA];
     let mut free = &mut arena[..];
-    let mut long = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-    let [long_host, long_page, long_uri, long_cookies] = &mut long;
+    let mut long = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let [
+        long_host,
+        long_kraken_host,
+        long_page,
+        long_uri,
+        long_cookies,
+    ] = &mut long;
     let host = hostcall::header_value(req, b"host", &mut free, long_host, MAX_HEADER);
+    let kraken_host =
+        hostcall::header_value(req, b"kraken-host", &mut free, long_kraken_host, MAX_HEADER);
     let page_type =
         hostcall::header_value(req, b"kraken-page-type", &mut free, long_page, MAX_HEADER);
     let uri = hostcall::uri(req, &mut free, long_uri, MAX_URI);
@@ -55,6 +63,7 @@ pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut K
     let input = RequestInput {
         cookies,
         host,
+        kraken_host,
         page_type,
         query: uri.and_then(kraken::request::query_of),
     };

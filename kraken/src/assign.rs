@@ -12,9 +12,21 @@ pub const BUCKETS: u64 = 10_000;
 pub struct RequestInput<'a> {
     /// Every `Cookie` header value, in order.
     pub cookies: &'a [&'a [u8]],
+    /// The `Host` header.
     pub host: Option<&'a [u8]>,
+    /// The `Kraken-Host` header: the site's host, sent by the VCL because Fastly routes the
+    /// preflight to Kraken by `Host` (SPEC §3). When present, even empty, it wins over `Host`.
+    pub kraken_host: Option<&'a [u8]>,
     pub page_type: Option<&'a [u8]>,
     pub query: Option<&'a [u8]>,
+}
+
+impl RequestInput<'_> {
+    /// The host the request is assigned for (SPEC §3): `Kraken-Host` when the request has one,
+    /// else `Host`; not yet normalised.
+    pub fn site_host(&self) -> &[u8] {
+        self.kraken_host.or(self.host).unwrap_or_default()
+    }
 }
 
 /// The answer for one request.
@@ -97,7 +109,7 @@ pub fn assign_into(
             minted: true,
         },
     };
-    let host_name = normalise_host(input.host.unwrap_or_default());
+    let host_name = normalise_host(input.site_host());
     let host = (config.host)(&host_name);
     let page = input.page_type.and_then(config.page_type);
     match input.query.filter(|q| Overrides::present(q)) {

@@ -108,6 +108,64 @@ fn hosts_are_normalised_per_spec() {
     }
 }
 
+/// `(Host, Kraken-Host, the host assigned for)`.
+type SiteHostCase = (Option<&'static [u8]>, Option<&'static [u8]>, &'static [u8]);
+
+#[test]
+fn kraken_host_wins_over_host_whenever_present() {
+    let compute: &[u8] = b"kraken-example.edgecompute.app";
+    let cases: &[SiteHostCase] = &[
+        (Some(b"www.example.ie"), None, b"www.example.ie"),
+        (
+            Some(compute),
+            Some(b"www.example.ie:443"),
+            b"www.example.ie:443",
+        ),
+        (Some(compute), Some(b""), b""),
+        (
+            Some(b"example.ie"),
+            Some(b"\xffexample.ie"),
+            b"\xffexample.ie",
+        ),
+        (None, Some(b"Staging.Example.IE"), b"Staging.Example.IE"),
+        (None, None, b""),
+    ];
+    for &(host, kraken_host, site) in cases {
+        let input = kraken::RequestInput {
+            host,
+            kraken_host,
+            ..Default::default()
+        };
+        assert_eq!(input.site_host(), site, "{host:?} {kraken_host:?}");
+    }
+    // Through the compiled config: the key follows Kraken-Host, not the Compute domain.
+    let cookies: &[&[u8]] = &[b"kraken_uid=returning-visitor"];
+    let key = |host: Option<&'static [u8]>, kraken_host: Option<&'static [u8]>| {
+        let input = kraken::RequestInput {
+            cookies,
+            host,
+            kraken_host,
+            page_type: Some(b"home"),
+            query: None,
+        };
+        kraken::assign(&kraken::CONFIG, &input, || [0; 16]).key
+    };
+    for site in [
+        &b"www.example.ie"[..],
+        b"example.com:443",
+        b"staging.example.de",
+    ] {
+        let site: &'static [u8] = Box::leak(site.to_vec().into_boxed_slice());
+        assert_eq!(key(Some(compute), Some(site)), key(Some(site), None));
+    }
+    assert_eq!(key(Some(b"www.example.ie"), Some(b"")), key(None, None));
+    assert_ne!(
+        key(Some(compute), Some(b"www.example.ie")),
+        key(Some(compute), None),
+        "the sample config's flags differ between example.ie and other hosts"
+    );
+}
+
 #[test]
 fn query_values_are_percent_decoded_like_a_form() {
     let cases: &[(&[u8], &[u8])] = &[

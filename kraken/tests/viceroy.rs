@@ -107,8 +107,12 @@ fn send_with_cookies(addr: SocketAddr, case: &Case, cookies: &[&[u8]]) -> Answer
     req.extend_from_slice(case.host.as_deref().unwrap_or_default());
     req.extend_from_slice(b"\r\n");
     let page_type = case.page_type.as_deref();
-    let headers = cookies.iter().map(|&c| ("Cookie", c));
-    for (name, value) in headers.chain(page_type.map(|p| ("Kraken-Page-Type", p))) {
+    let headers = cookies
+        .iter()
+        .map(|&c| ("Cookie", c))
+        .chain(case.kraken_host.as_deref().map(|h| ("Kraken-Host", h)))
+        .chain(page_type.map(|p| ("Kraken-Page-Type", p)));
+    for (name, value) in headers {
         req.extend_from_slice(format!("{name}: ").as_bytes());
         req.extend_from_slice(value);
         req.extend_from_slice(b"\r\n");
@@ -284,6 +288,7 @@ fn viceroy_reads_values_past_its_stack_buffers() {
         .map(|(cookies, host, page, query)| Case {
             cookie: Some(cookies.join("; ").into_bytes()),
             host: Some(host.clone().into_bytes()),
+            kraken_host: None,
             page_type: Some(page.clone().into_bytes()),
             query: query.clone().map(String::into_bytes),
             minted: [0; 16],

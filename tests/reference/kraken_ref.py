@@ -20,7 +20,8 @@ CLI::
     python3 tests/reference/kraken_ref.py CONFIG_DIR < requests.jsonl > keys.jsonl
 
 Each input line: {"cookie", "host", "page_type", "query": str|null,
-"minted": str}; optional "cookie_b64"/"host_b64"/"page_type_b64"/"query_b64"
+"minted": str}, optionally "kraken_host"; "cookie_b64"/"host_b64"/
+"kraken_host_b64"/"page_type_b64"/"query_b64"
 (base64 bytes) take precedence over the plain field.  Each output line:
 {"key": str, "unit": str, "minted": bool}.
 """
@@ -142,10 +143,14 @@ def variation_for(exp, unit):
     return None
 
 
-def assign(cfg, cookie_header, host_header, page_type_header, query, minted_unit):
+def assign(cfg, cookie_header, host_header, page_type_header, query, minted_unit,
+           kraken_host_header=None):
     """SPEC §3-§5: returns dict(key=..., unit=..., minted=bool)."""
-    cookie_header, host_header, page_type_header, query = map(
-        _b, (cookie_header, host_header, page_type_header, query))
+    cookie_header, host_header, page_type_header, query, kraken_host_header = map(
+        _b, (cookie_header, host_header, page_type_header, query, kraken_host_header))
+    # SPEC §3: Kraken-Host when the request has one (even empty), else Host.
+    if kraken_host_header is not None:
+        host_header = kraken_host_header
     unit = unit_from_cookie(cookie_header)
     minted = unit is None
     if minted:
@@ -202,7 +207,8 @@ def main(argv):
             continue
         req = json.loads(line)
         out = assign(cfg, _field(req, "cookie"), _field(req, "host"),
-                     _field(req, "page_type"), _field(req, "query"), req["minted"])
+                     _field(req, "page_type"), _field(req, "query"), req["minted"],
+                     _field(req, "kraken_host"))
         sys.stdout.write(json.dumps(out) + "\n")
 
 

@@ -75,8 +75,8 @@ class RefTest(unittest.TestCase):
         cls.tmp.cleanup()
 
     def run_(self, cookie=b"kraken_uid=" + UNIT.encode(), host=b"example.com",
-             page_type=b"home", query=None, minted="f" * 32):
-        return K.assign(self.cfg, cookie, host, page_type, query, minted)
+             page_type=b"home", query=None, minted="f" * 32, kraken_host=None):
+        return K.assign(self.cfg, cookie, host, page_type, query, minted, kraken_host)
 
     def items(self, **kw):
         return dict(i.split("=", 1) for i in self.run_(**kw)["key"].split(";") if i)
@@ -132,6 +132,20 @@ class RefTest(unittest.TestCase):
         self.assertEqual((com["ff:new-nav"], com["ff:theme"]), ("off", "dark"))
         other = self.items(host=None)
         self.assertEqual((other["ff:new-nav"], other["ff:theme"]), ("off", "light"))
+
+    def test_kraken_host_wins_over_host(self):
+        compute = b"kraken-example.edgecompute.app"
+        ie = self.items(host=compute, kraken_host=b"www.EXAMPLE.ie:443")
+        self.assertEqual(ie, self.items(host=b"example.ie"))
+        self.assertEqual(ie["ff:new-nav"], "on")
+        # Present but empty: no host, even when Host names a targeted site.
+        empty = self.items(host=b"example.ie", kraken_host=b"")
+        self.assertEqual(empty, self.items(host=None))
+        self.assertNotIn("exp:ie-only", empty)
+        self.assertEqual(self.items(host=b"example.ie", kraken_host=b"\xffexample.ie"),
+                         self.items(host=b"unknown.example.org"))
+        # Absent: Host decides.
+        self.assertEqual(self.items(host=b"example.ie", kraken_host=None)["ff:new-nav"], "on")
 
     def test_page_type(self):
         self.assertEqual(set(self.items(page_type=b"hotel")),

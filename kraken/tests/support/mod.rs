@@ -43,6 +43,7 @@ impl Rng {
 pub struct Case {
     pub cookie: Option<Vec<u8>>,
     pub host: Option<Vec<u8>>,
+    pub kraken_host: Option<Vec<u8>>,
     pub page_type: Option<Vec<u8>>,
     /// Without the leading `?`.
     pub query: Option<Vec<u8>>,
@@ -60,6 +61,7 @@ impl Case {
         kraken::RequestInput {
             cookies,
             host: self.host.as_deref(),
+            kraken_host: self.kraken_host.as_deref(),
             page_type: self.page_type.as_deref(),
             query: self.query.as_deref(),
         }
@@ -195,6 +197,18 @@ fn case(d: &Declared, rng: &mut Rng, http_safe: bool) -> Case {
             Some(h.into_bytes())
         }
     };
+    // SPEC §3: on Fastly the preflight's Host is the Compute service's domain and the site's host
+    // travels in Kraken-Host, which wins whenever present (even empty or not UTF-8).
+    let (host, kraken_host) = match rng.below(10) {
+        0..=5 => (host, None),
+        6 | 7 => (Some(b"kraken-example.edgecompute.app".to_vec()), host),
+        8 => (host, Some(b"".to_vec())),
+        _ => {
+            let mut site = host.unwrap_or_default();
+            site.insert(0, 0xff);
+            (Some(b"kraken-example.edgecompute.app".to_vec()), Some(site))
+        }
+    };
     let page_type = match rng.below(10) {
         0 => None,
         1 => Some(b"landing".to_vec()),
@@ -210,6 +224,7 @@ fn case(d: &Declared, rng: &mut Rng, http_safe: bool) -> Case {
     Case {
         cookie,
         host,
+        kraken_host,
         page_type,
         query,
         minted,
@@ -307,6 +322,7 @@ pub fn reference(config: &Path, cases: &[Case]) -> Vec<(String, String, bool)> {
         let line = json!({
             "cookie": null, "host": null, "page_type": null, "query": null,
             "cookie_b64": field(&c.cookie), "host_b64": field(&c.host),
+            "kraken_host_b64": field(&c.kraken_host),
             "page_type_b64": field(&c.page_type), "query_b64": field(&c.query),
             "minted": hex(&c.minted),
         });
