@@ -48,3 +48,18 @@ test("a corpus with other bytes is refused", () => {
   writeFileSync(join(dir, "cases.json"), readFileSync(join(original, "cases.json"), "utf8").replace("0.12.0", "0.12.1"));
   assert.throws(() => loadCorpus(dir), /SHA-256/);
 });
+
+test("edge-skips.json is up to date", async () => {
+  const { edgeSkips, serialise: write, SKIPS_FILE } = await import("./edge_skips.mjs");
+  const committed = readFileSync(SKIPS_FILE, "utf8");
+  assert.ok(committed === write(edgeSkips(cases, source)), "stale: run `node tests/growthbook/edge_skips.mjs --write` and review the diff");
+});
+
+test("the edge skips name real reasons", async () => {
+  const { conditionProblem } = await import("./edge_skips.mjs");
+  assert.equal(conditionProblem({ host: { $regex: "^www\\." } }), null);
+  assert.match(conditionProblem({ host: { $regx: "a" } }), /\$regx/);
+  assert.match(conditionProblem({ host: { $regex: "(" } }), /RegExp rejects/);
+  assert.match(conditionProblem({ $or: { host: "a" } }), /non-array/);
+  assert.match(conditionProblem({ tags: { $elemMatch: { $or: [{ a: 1 }] } } }), /where an operator on a value belongs/);
+});
