@@ -121,7 +121,7 @@ function prerequisiteCycle(features) {
   return null;
 }
 
-function payloadProblem(features, extraRules = []) {
+export function payloadProblem(features, extraRules = []) {
   for (const [id, feature] of Object.entries(features || {})) {
     for (const rule of feature.rules || []) {
       const p = ruleProblem(rule, features);
