@@ -8,8 +8,9 @@ realistic stand-in: about 200 experiments of which exactly 31 are relevant at
 the edge (SPEC section 2), the rest dropped for varied reasons (draft, paused,
 stopped, archived, app-only, other page types, traffic 0), lots of platform
 metadata the edge must ignore (texts with quotes, backslashes, newlines,
-non-ASCII and emoji), and a handful of site feature flags.  It also writes the
-hand-maintained `edge.json`.
+non-ASCII and emoji), and a handful of site feature flags.  It also writes
+`growthbook.json`, a GrowthBook SDK payload (SPEC section 6: 80 features, 20 of
+them served at the edge), and the hand-maintained `edge.json`.
 
 The output is deterministic (fixed random seed, no clock), so rerunning it
 gives byte-identical files and a reviewable diff when the script changes:
@@ -485,6 +486,240 @@ def make_flags():
     return flags
 
 
+# --------------------------------------------------------------------------
+# config/growthbook.json: a GrowthBook SDK payload (SPEC section 6), as a
+# GrowthBook SDK connection serves it: 80 features, of which the 20 in
+# GROWTHBOOK_EDGE are listed in edge.json.  The rest are client-side features
+# (conditions on attributes the edge does not have, app-only flags, kill
+# switches) that codegen prunes, except where a listed feature needs one as a
+# prerequisite.  Its own random stream, so the other files do not change.
+
+GB_SEED = SEED + 6
+
+
+def gb_meta(keys, names=None):
+    names = names or [("Control" if i == 0 else "Variation %d" % i) for i in range(len(keys))]
+    return [{"key": k, "name": n} for k, n in zip(keys, names)]
+
+
+def gb_experiment(rng, key, variations, weights=None, meta_keys=None, hash_version=2,
+                  seed=None, coverage=1, condition=None, namespace=None, name=None, **extra):
+    rule = {"id": "fr_" + "%012x" % rng.getrandbits(48)}
+    if condition is not None:
+        rule["condition"] = condition
+    rule.update({
+        "coverage": coverage,
+        "hashAttribute": extra.pop("hashAttribute", "id"),
+        "seed": seed if seed is not None else key,
+        "hashVersion": hash_version,
+        "variations": variations,
+        "weights": weights or [round(1 / len(variations), 4)] * len(variations),
+        "key": key,
+        "meta": gb_meta(meta_keys or [str(i) for i in range(len(variations))]),
+        "phase": extra.pop("phase", "0"),
+        "name": name or key.replace("-", " ").capitalize(),
+    })
+    if namespace is not None:
+        rule["namespace"] = namespace
+    rule.update(extra)
+    return rule
+
+
+def gb_force(rng, value, condition=None, coverage=None, seed=None, hash_version=None, **extra):
+    rule = {"id": "fr_" + "%012x" % rng.getrandbits(48)}
+    if condition is not None:
+        rule["condition"] = condition
+    rule["force"] = value
+    if coverage is not None:
+        rule["coverage"] = coverage
+        rule["hashAttribute"] = extra.pop("hashAttribute", "id")
+        rule["seed"] = seed or rule["id"]
+        rule["hashVersion"] = hash_version or 2
+    rule.update(extra)
+    return rule
+
+
+def gb_feature(default, rules=(), **extra):
+    feature = {"defaultValue": default}
+    if rules:
+        feature["rules"] = list(rules)
+    feature.update(extra)
+    return feature
+
+
+DACH = ["DE", "AT", "CH"]
+GB_SAVED_GROUPS = {
+    # Saved groups as GrowthBook serves them: v1 id lists, and a v2 list on another attribute.
+    "grp_qa_team": ["qa-anna-01", "qa-bram-02", "qa-chloe-03", "qa-dmitri-04"],
+    "grp_beta_hosts": ["beta.example.com", "www.example.de", "example.ie"],
+    "grp_dach": {"type": "list", "attributeKey": "country", "values": DACH},
+    "grp_internal_ids": ["emp_0001", "emp_0002", "emp_0003", "emp_0042", "emp_0099"],
+}
+
+# Feature keys the edge serves (edge.json lists them, in this order).
+GROWTHBOOK_EDGE = [
+    "hero-headline", "search-placeholder", "sticky-book-button", "hotel-gallery-layout",
+    "map-pin-style", "deals-grid-columns", "price-rounding", "newsletter-inline",
+    "hero-config", "breakpoint-columns", "free-cancellation-copy", "trust-score-threshold",
+    "reviews-summary", "recently-viewed", "dach-payment-badges", "mobile-bottom-nav",
+    "utm-landing-banner", "legacy-header", "destination-sort", "qa-debug-ribbon",
+]
+
+
+def make_growthbook():
+    rng = random.Random(GB_SEED)
+    f = {}
+    # -- the 20 edge features ------------------------------------------------
+    f["hero-headline"] = gb_feature("Where to next?", [
+        gb_force(rng, "Wohin geht die Reise?", condition={"host": {"$in": ["www.example.de", "example.de"]}}),
+        gb_experiment(rng, "hero-headline-ü-2026", ["Where to next?", "Find your getaway", "Book the trip you’ll remember"],
+                      weights=[0.3334, 0.3333, 0.3333], meta_keys=["control", "getaway", "remember"],
+                      seed="héros-été-2026", condition={"pageType": "home"},
+                      namespace=["homepage-layer", 0, 0.5]),
+    ])
+    f["search-placeholder"] = gb_feature("Search destinations", [
+        gb_experiment(rng, "search-placeholder-copy", ["Search destinations", "City, hotel or landmark"],
+                      condition={"pageType": {"$in": ["home", "destination"]}},
+                      namespace=["homepage-layer", 0.5, 1]),
+    ])
+    f["sticky-book-button"] = gb_feature(False, [
+        gb_force(rng, True, condition={"deviceType": "mobile", "pageType": "hotel"}, coverage=0.25,
+                 seed="sticky-book-button-rollout"),
+    ])
+    f["hotel-gallery-layout"] = gb_feature("grid", [
+        gb_experiment(rng, "ホテル-gallery-layout", ["grid", "carousel", "masonry"],
+                      weights=[0.5, 0.25, 0.25], meta_keys=["grid", "carousel", "masonry"],
+                      seed="ギャラリー", coverage=0.8, condition={"pageType": "hotel", "path": {"$regex": "^/hotel/\\d+"}}),
+    ])
+    f["map-pin-style"] = gb_feature("classic", [
+        gb_experiment(rng, "map-pin-style", ["classic", "price-pill"], hash_version=1,
+                      seed="map-pin-style", condition={"pageType": "destination"}),
+    ])
+    f["deals-grid-columns"] = gb_feature(3, [
+        gb_force(rng, 2, condition={"deviceType": {"$in": ["mobile", "tablet"]}}),
+        gb_experiment(rng, "deals-grid-columns", [3, 4], weights=[0.6, 0.4],
+                      condition={"pageType": "deals", "deviceType": "desktop"}),
+    ])
+    f["price-rounding"] = gb_feature(0.01, [
+        gb_force(rng, 1, condition={"country": {"$in": ["JP"]}}),
+        gb_experiment(rng, "price-rounding-€", [0.01, 0.5, 1], weights=[0.34, 0.33, 0.33],
+                      meta_keys=["cents", "half", "whole"], seed="prix-arrondis-€",
+                      condition={"$savedGroup": {"id": "grp_dach"}}),
+    ])
+    f["newsletter-inline"] = gb_feature(False, [
+        gb_force(rng, False, condition={"url": {"$regex": "utm_medium=email"}}),
+        gb_force(rng, True, condition={"pageType": {"$in": ["home", "deals"]}}, coverage=0.5,
+                 seed="newsletter-inline", hash_version=1),
+    ])
+    f["hero-config"] = gb_feature({"layout": "photo", "cta": {"text": "Search", "color": "#0a7c59"}, "slides": 3}, [
+        gb_experiment(rng, "hero-config-v3", [
+            {"layout": "photo", "cta": {"text": "Search", "color": "#0a7c59"}, "slides": 3},
+            {"layout": "video", "cta": {"text": "Explore", "color": "#1d4ed8"}, "slides": 1, "autoplay": False},
+        ], condition={"pageType": "home", "host": {"$regex": "(^|\\.)example\\.(com|ie)$"}}, coverage=0.5),
+    ])
+    f["breakpoint-columns"] = gb_feature({"320": 1, "768": 2, "1200": 4, "default": 2}, [
+        gb_force(rng, {"320": 1, "768": 3, "1440": 5, "default": 3},
+                 condition={"pageType": "deals"}),
+    ])
+    f["free-cancellation-copy"] = gb_feature("Free cancellation", [
+        gb_force(rng, "Kostenlose Stornierung", condition={"country": {"$in": DACH}}),
+        gb_force(rng, "Annulation gratuite", condition={"country": "FR"}),
+        gb_experiment(rng, "free-cancellation-copy", ["Free cancellation", "Cancel for free until check-in"],
+                      condition={"pageType": {"$in": ["hotel", "deals"]}, "country": {"$nin": DACH + ["FR"]}}),
+    ])
+    f["trust-score-threshold"] = gb_feature(8.5, [
+        gb_experiment(rng, "trust-score-threshold", [8.5, 8, 9.25], weights=[0.5, 0.25, 0.25],
+                      hash_version=1, seed="trust-score", condition={"pageType": "hotel"}),
+    ])
+    f["reviews-summary"] = gb_feature(False, [
+        gb_force(rng, True, condition={"id": {"$inGroup": "grp_qa_team"}}),
+        gb_experiment(rng, "reviews-summary-ai", [False, True], coverage=0.1,
+                      condition={"pageType": "hotel"},
+                      parentConditions=[{"id": "reviews-ai-kill-switch", "condition": {"value": False}, "gate": True}]),
+    ])
+    f["recently-viewed"] = gb_feature("off", [
+        gb_force(rng, "carousel", condition={"pageType": "home"}, coverage=0.8, seed="recently-viewed-ramp"),
+    ])
+    f["dach-payment-badges"] = gb_feature([], [
+        gb_force(rng, ["giropay", "klarna", "twint"], condition={"country": {"$in": DACH},
+                                                                "pageType": {"$in": ["hotel", "deals"]}}),
+    ])
+    f["mobile-bottom-nav"] = gb_feature(False, [
+        gb_force(rng, True, condition={"deviceType": "mobile", "host": {"$inGroup": "grp_beta_hosts"}}),
+        gb_experiment(rng, "mobile-bottom-nav", [False, True], condition={"deviceType": "mobile"},
+                      coverage=0.4, namespace=["nav-layer", 0, 0.6]),
+    ])
+    f["utm-landing-banner"] = gb_feature(None, [
+        gb_force(rng, {"text": "Welcome back, newsletter readers!", "dismissible": True},
+                 condition={"query": {"$regex": "utm_source=newsletter"}}),
+        gb_force(rng, {"text": "Summer deals are live ☀️", "dismissible": False},
+                 condition={"pageType": "deals", "url": {"$regex": "^https://(www\\.)?example\\.com/"}}),
+    ])
+    f["legacy-header"] = gb_feature(True, [
+        gb_force(rng, False, condition={"host": {"$regex": "^(www\\.)?example\\.(co\\.uk|ie)(:\\d+)?$"}}),
+        gb_force(rng, False, condition={"id": {"$notInGroup": "grp_internal_ids"}, "pageType": {"$ne": "home"}},
+                 coverage=0.9, seed="legacy-header-sunset", hash_version=1),
+    ])
+    f["destination-sort"] = gb_feature("popularity", [
+        gb_experiment(rng, "tri-des-destinations", ["popularity", "price", "rating"],
+                      weights=[0.2, 0.4, 0.4], meta_keys=["popularité", "prix", "note"],
+                      seed="tri-des-destinations-ß", condition={"pageType": "destination"},
+                      namespace=["search-layer", 0.25, 1]),
+    ])
+    f["qa-debug-ribbon"] = gb_feature(False, [
+        gb_force(rng, True, condition={"$or": [{"id": {"$inGroup": "grp_qa_team"}},
+                                              {"query": {"$regex": "(^|[?&])qa=1(&|$)"}}]}),
+    ])
+    # A kill switch that no edge request reads directly, but a listed feature needs.
+    f["reviews-ai-kill-switch"] = gb_feature(False, [
+        gb_force(rng, True, condition={"country": "CN"}),
+    ])
+
+    # -- client-side features the edge prunes ---------------------------------
+    client_attrs = [("loggedIn", True), ("browser", "safari"), ("appVersion", {"$vgte": "5.2.0"}),
+                    ("memberTier", {"$in": ["gold", "platinum"]}), ("company", {"$exists": True}),
+                    ("cartValue", {"$gt": 500}), ("language", "de")]
+    topics = ["checkout", "account", "wishlist", "app", "loyalty", "payment", "profile", "booking",
+              "chat", "onboarding", "email", "referral"]
+    things = ["banner", "modal", "tooltip", "upsell", "stepper", "reminder", "badge", "copy",
+              "skeleton", "toggle"]
+    used = set(f)
+    while len(f) < 80:
+        key = rng.choice(topics) + "-" + rng.choice(things) + rng.choice(["", "", "-v2", "-2026", "_beta"])
+        if key in used:
+            continue
+        used.add(key)
+        kind = rng.choice(["bool", "bool", "string", "number", "json"])
+        default = {"bool": False, "string": "control", "number": 0, "json": {"enabled": False}}[kind]
+        on = {"bool": True, "string": "treatment", "number": rng.choice([3, 5, 10, 0.25]),
+              "json": {"enabled": True, "variant": rng.choice(["a", "b"])}}[kind]
+        attr, cond = rng.choice(client_attrs)
+        rules = []
+        r = rng.random()
+        if r < 0.4:
+            rules.append(gb_force(rng, on, condition={attr: cond}))
+        elif r < 0.7:
+            rules.append(gb_force(rng, on, condition={attr: cond}, coverage=rng.choice([0.1, 0.5, 1])))
+        elif r < 0.9:
+            rules.append(gb_experiment(rng, key + "-exp", [default, on], condition={attr: cond},
+                                       hash_version=rng.choice([1, 2])))
+        f[key] = gb_feature(default, rules)
+    return {
+        "status": 200,
+        "features": f,
+        "dateUpdated": "2026-11-20T09:58:41.512Z",
+        "savedGroups": GB_SAVED_GROUPS,
+    }
+
+
+def tracking_keys(payload):
+    """Every experiment rule's tracking key (its `key`, else the feature's)."""
+    for fid, feature in payload["features"].items():
+        for rule in feature.get("rules", []):
+            if "variations" in rule:
+                yield rule.get("key", fid)
+
+
 def relevant(exp):
     """SPEC section 2."""
     return (exp["status"] == "running" and "web" in exp["platforms"]
@@ -513,12 +748,22 @@ def main():
     write_json(os.path.join(out_dir, "experiments.json"),
                {"generated_at": GENERATED_AT, "experiments": experiments})
     write_json(os.path.join(out_dir, "site-features.json"), {"flags": flags})
-    write_json(os.path.join(out_dir, "edge.json"), {"page_types": EDGE_PAGE_TYPES})
+    growthbook = make_growthbook()
+    # SPEC section 6: no feature key may be an edge flag's key, no tracking key an experiment's.
+    clash = set(growthbook["features"]) & {f["key"] for f in flags}
+    clash |= set(tracking_keys(growthbook)) & {e["key"] for e in experiments}
+    assert not clash, "growthbook.json keys clash with Kraken's: %s" % sorted(clash)
+    assert all(k in growthbook["features"] for k in GROWTHBOOK_EDGE)
+    write_json(os.path.join(out_dir, "growthbook.json"), growthbook)
+    write_json(os.path.join(out_dir, "edge.json"), {"page_types": EDGE_PAGE_TYPES,
+                                                   "growthbook": {"features": GROWTHBOOK_EDGE}})
 
     n_rel = sum(1 for e in experiments if relevant(e))
     n_edge = sum(1 for f in flags if f["edge"])
-    print("wrote %s: %d experiments (%d relevant at the edge), %d flags (%d edge)"
-          % (out_dir, len(experiments), n_rel, len(flags), n_edge), file=sys.stderr)
+    print("wrote %s: %d experiments (%d relevant at the edge), %d flags (%d edge), "
+          "%d GrowthBook features (%d edge)"
+          % (out_dir, len(experiments), n_rel, len(flags), n_edge,
+             len(growthbook["features"]), len(GROWTHBOOK_EDGE)), file=sys.stderr)
 
 
 if __name__ == "__main__":
