@@ -1,4 +1,4 @@
-"""scripts/hit-ratio runs as the README says and its numbers add up."""
+"""scripts/hit-ratio runs as docs/edge.md says and its numbers add up."""
 
 import json
 import subprocess

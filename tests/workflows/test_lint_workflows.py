@@ -1,5 +1,5 @@
 """scripts/lint-workflows passes on the repository's workflows and fails on a broken one; the
-workflows keep the shape the README's operations section promises."""
+workflows keep the shape docs/operations.md promises."""
 
 import re
 import subprocess
