@@ -72,12 +72,23 @@ class WorkflowShapeTest(unittest.TestCase):
         text = self.read("deploy.yml")
         for needed in ("workflow_call:", "workflow_dispatch:", "branches: [main]",
                        "environment: production", "cargo codegen check", "cargo test --workspace",
-                       "--target wasm32-wasip1",
-                       'fastly compute deploy --non-interactive --service-id "$FASTLY_SERVICE_ID"',
                        "FASTLY_API_TOKEN: ${{ secrets.FASTLY_API_TOKEN }}",
                        "FASTLY_SERVICE_ID: ${{ vars.FASTLY_SERVICE_ID }}"):
             self.assertIn(needed, text)
         self.assertNotIn("contents: write", text)
+
+    def test_deploy_ships_the_package_that_scripts_package_makes(self):
+        # The package a test serves under Viceroy (tests/e2e/test_package.py) is what ships:
+        # the step's output, not a build the CLI would make on its own.
+        text = self.read("deploy.yml")
+        self.assertRegex(text, r"id: package\n(.*\n){0,3}\s+path=\$\(scripts/package\)\n"
+                               r'\s+echo "path=\$path" >> "\$GITHUB_OUTPUT"')
+        self.assertIn("PACKAGE: ${{ steps.package.outputs.path }}", text)
+        self.assertIn('fastly compute deploy --non-interactive --service-id "$FASTLY_SERVICE_ID"'
+                      ' --package "$PACKAGE"', text)
+        self.assertLess(text.index("scripts/package"), text.index("fastly compute deploy"))
+        self.assertNotIn("fastly compute build", text)
+        self.assertNotIn("fastly compute publish", text)
 
     def test_ci_runs_the_checks_and_the_test_command(self):
         text = self.read("ci.yml")
