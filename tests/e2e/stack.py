@@ -12,6 +12,17 @@ piece can be started, stopped and swapped on its own:
 
 Everything listens on 127.0.0.1 on ports picked at run time. Child processes get their own
 process group (stopped as a group) and a parent-death signal, so none outlives the test.
+
+The origin's contract (what any replacement must keep; the tests read nothing else):
+  - answers every method and path with 200, `Content-Type: application/json` and the body
+    {"fetch": n, "path": <request target>, "key": <Kraken-Assignments or null>}, n numbering
+    its answers from 1 (`GET /__ready` answers fetch 0 and is not counted);
+  - `Cache-Control: max-age=<ttl>` (300 s unless told), `Surrogate-Key: site` (a site-wide key,
+    which the edge keeps beside its own), and the key back as `Kraken-Assignments` when it was
+    asked with one (origins echo headers; the edge must strip it);
+  - `fail_next(path, n)`: the next n fetches of that exact target answer 503 instead (counted
+    like the others), for the edge's origin retry;
+  - records each fetch: method, target, key, headers (lowercased names), arrival time.
 """
 
 import ctypes
@@ -163,12 +174,16 @@ class Origin:
     so two clients that got the same `fetch` got the same cached object. The key also comes
     back as a `Kraken-Assignments` response header, which the edge must not let through.
     `delay=(low, high)` makes each answer wait a uniform random number of seconds (a slow origin).
+    The contract any replacement keeps is at the top of this file.
     """
+
+    SURROGATE_KEY = "site"
 
     def __init__(self, ttl=300, delay=None):
         self.ttl = ttl
         self.delay = delay
         self.fetches = []
+        self._failing = {}  # path -> fetches left that answer 503
         self._lock = threading.Lock()
         origin = self
 
@@ -207,6 +222,7 @@ class Origin:
         key = handler.headers.get("Kraken-Assignments")
         if handler.path == "/__ready":
             number = 0
+            status = 200
         else:
             arrived = time.monotonic()
             with self._lock:
@@ -220,13 +236,18 @@ class Origin:
                     )
                 )
                 number = len(self.fetches)
+                status = 200
+                if self._failing.get(handler.path, 0) > 0:
+                    self._failing[handler.path] -= 1
+                    status = 503
             if self.delay:
                 time.sleep(random.uniform(*self.delay))
         payload = json.dumps({"fetch": number, "path": handler.path, "key": key}).encode()
-        handler.send_response(200)
+        handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
         handler.send_header("Cache-Control", f"max-age={self.ttl}")
+        handler.send_header("Surrogate-Key", self.SURROGATE_KEY)
         if key is not None:
             # Origins echo request headers more often than one would like; the edge must strip it.
             handler.send_header("Kraken-Assignments", key)
@@ -238,6 +259,11 @@ class Origin:
         with self._lock:
             return len(self.fetches)
 
+    def fail_next(self, path, n=1):
+        """The next n fetches of `path` (the exact request target) answer 503."""
+        with self._lock:
+            self._failing[path] = n
+
 
 # --- Kraken under Viceroy ---------------------------------------------------------------------
 
@@ -245,16 +271,17 @@ class Origin:
 class Kraken:
     """`viceroy serve` on the release wasm (`cargo build -p kraken --release --target wasm32-wasip1`)."""
 
-    def __init__(self, workdir, port=None, wasm=WASM):
+    def __init__(self, workdir, port=None, wasm=WASM, manifest=FASTLY_TOML):
         if not Path(wasm).is_file():
             raise RuntimeError(f"{wasm} missing: cargo build -p kraken --release --target wasm32-wasip1")
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.wasm = Path(wasm)
+        self.manifest = Path(manifest)
         self.process = None
 
     def start(self):
-        argv = [find_program("viceroy"), "serve", "-C", str(FASTLY_TOML),
+        argv = [find_program("viceroy"), "serve", "-C", str(self.manifest),
                 "--addr", f"127.0.0.1:{self.port}", str(self.wasm)]
         self.process = Process("viceroy", argv, self.workdir / "viceroy.log")
         wait_http("viceroy", self.port, self.process)
@@ -319,6 +346,7 @@ class Varnish:
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.vcl_text = render_vcl(origin_port, kraken_port, vcl_source)
+        self.instance = self.workdir / "varnishd"
         self.process = None
 
     @property
@@ -328,9 +356,8 @@ class Varnish:
     def start(self):
         vcl = self.workdir / "varnish.vcl"
         vcl.write_text(self.vcl_text)
-        instance = self.workdir / "varnishd"
-        instance.mkdir(exist_ok=True)
-        argv = [find_program("varnishd"), "-F", "-j", "none", "-n", str(instance),
+        self.instance.mkdir(exist_ok=True)
+        argv = [find_program("varnishd"), "-F", "-j", "none", "-n", str(self.instance),
                 "-a", f"127.0.0.1:{self.port}", "-T", "none", "-f", str(vcl),
                 "-s", "malloc,64m",
                 "-p", "thread_pools=1", "-p", "thread_pool_min=8", "-p", "thread_pool_max=200"]
@@ -343,6 +370,39 @@ class Varnish:
         if self.process is not None:
             self.process.stop()
             self.process = None
+
+    def log_records(self, *tags):
+        """The shared-memory log so far (`varnishlog -d -g raw -i TAGS`): [(vxid, tag, value)]."""
+        argv = [find_program("varnishlog"), "-n", str(self.instance), "-d", "-g", "raw",
+                "-i", ",".join(tags)]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+        records = []
+        for line in out.splitlines():
+            match = re.match(r"\s*(\d+) (\S+)\s+[bc-] ?(.*)$", line)
+            if match:
+                records.append((int(match[1]), match[2], match[3]))
+        return records
+
+    def edge_log(self):
+        """The VCL's `kraken-edge:` lines (one per preflight), without the prefix."""
+        prefix = "kraken-edge: "
+        return [value[len(prefix):] for _, _, value in self.log_records("VCL_Log")
+                if value.startswith(prefix)]
+
+    def backend_requests(self):
+        """Each backend request as sent: [(url, {lowercased name: value})], oldest first."""
+        requests = {}
+        for vxid, tag, value in self.log_records("BereqURL", "BereqHeader", "BereqUnset"):
+            url, headers = requests.setdefault(vxid, [None, {}])
+            if tag == "BereqURL":
+                requests[vxid][0] = value
+                continue
+            name, _, header_value = value.partition(":")
+            if tag == "BereqHeader":
+                headers[name.strip().lower()] = header_value.strip()
+            else:
+                headers.pop(name.strip().lower(), None)
+        return [(url, headers) for url, headers in requests.values()]
 
 
 # --- the whole stack --------------------------------------------------------------------------
@@ -404,6 +464,17 @@ class EdgeStack:
     def kraken_timeout(self, *names):
         """Sum of the Kraken backend's timeouts in the VCL, in seconds (e.g. "connect_timeout")."""
         return sum(vcl_duration(self.varnish.vcl_text, "kraken", name) for name in names)
+
+    def purge(self, *keys, soft=False):
+        """Purges by surrogate key through Varnish, as `fastly purge --key` does on Fastly;
+        returns how many objects went."""
+        headers = {"Surrogate-Key": " ".join(keys)}
+        if soft:
+            headers["Fastly-Soft-Purge"] = "1"
+        resp = self.get("/", method="PURGE", headers=headers)
+        if resp.status != 200:
+            raise RuntimeError(f"purge {keys}: {resp.status} {resp.body[:200]!r}")
+        return resp.json()["purged"]
 
     def get(self, path, host="www.example.com", cookie=None, headers=None, method="GET",
             conn=None):

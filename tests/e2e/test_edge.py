@@ -1,32 +1,65 @@
 """End to end: Varnish running kraken/vcl/varnish.vcl, Kraken under Viceroy, a counting origin.
 
 Keys are checked against the Python reference (tests/reference/kraken_ref.py), so a wrong page
-type from the VCL's path rules, a lost cookie or a lost query shows up as a key mismatch.
+type from the VCL's path rules, a lost cookie, a lost query or the wrong host shows up as a key
+mismatch. What only Varnish sees (the preflight's Host, the log lines) is read back from its
+shared-memory log with varnishlog.
 """
 
+import json
 import random
 import re
+import subprocess
 import sys
 import time
 import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import threading
 
-from stack import REPO, Blackhole, EdgeStack
+from stack import REPO, Blackhole, EdgeStack, Origin
 
 sys.path.insert(0, str(REPO / "tests" / "reference"))
 import kraken_ref  # noqa: E402
 
 CONFIG = kraken_ref.load(str(REPO / "config"))
 HOST = "www.example.com"
+# The Compute service's domain in varnish.vcl (on Fastly: the kraken backend's override host).
+KRAKEN_DOMAIN = "kraken-example.edgecompute.app"
 SET_COOKIE = re.compile(
     r"kraken_uid=([0-9a-f]{32}); Path=/; Max-Age=31536000; SameSite=Lax; Secure"
 )
 # Headers only the edge and Kraken use: none may reach the origin as visitor data.
-PRIVATE_TO_EDGE = ("cookie", "kraken-page-type", "kraken-set-cookie", "kraken-state", "kraken-unit")
+PRIVATE_TO_EDGE = ("cookie", "kraken-country", "kraken-device", "kraken-host", "kraken-log",
+                   "kraken-page-type", "kraken-set-cookie", "kraken-state", "kraken-unit",
+                   "x-device-type", "x-geo-country")
+EDGE_REPORT = REPO / "scripts" / "edge-report"
 
 
 def oracle_key(unit, page_type, query=None, host=HOST):
     cookie = None if unit is None else f"kraken_uid={unit}"
     return kraken_ref.assign(CONFIG, cookie, host, page_type, query, minted_unit=unit)["key"]
+
+
+def eventually(read, done, timeout=10.0):
+    """read() until done(value): varnishd writes a transaction's log records when it ends."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def distinct_key_visitors(page_type, n, query=None, host=HOST):
+    """n unit ids whose keys on this page type all differ."""
+    rng = random.Random(f"distinct:{page_type}:{n}")
+    by_key = {}
+    for _ in range(20000):
+        unit = "%032x" % rng.getrandbits(128)
+        by_key.setdefault(oracle_key(unit, page_type, query, host), unit)
+        if len(by_key) == n:
+            return list(by_key.values())
+    raise AssertionError(f"no {n} different keys on {page_type} pages")
 
 
 def query_of(path):
@@ -41,9 +74,17 @@ class EdgeCase(unittest.TestCase):
     def get(self, path, **kwargs):
         resp = self.stack.get(path, **kwargs)
         self.assertEqual(resp.status, 200, f"{path}: {resp.body[:200]!r}")
-        leaked = [name for name, _ in resp.headers if name.lower().startswith("kraken-")]
-        self.assertEqual(leaked, [], f"{path}: Kraken headers reached the client")
+        leaked = [name for name, _ in resp.headers
+                  if name.lower().startswith("kraken-") or name.lower() in ("surrogate-key", "xkey")]
+        self.assertEqual(leaked, [], f"{path}: edge headers reached the client")
         return resp
+
+    def preflights(self, path, expected=1):
+        """The headers of the backend requests Varnish sent Kraken for `path` (oldest first)."""
+        def read():
+            return [headers for url, headers in self.stack.varnish.backend_requests()
+                    if url == path and headers.get("kraken-state") == "preflight"]
+        return eventually(read, lambda found: len(found) >= expected)
 
     def fetches(self, path):
         return [f for f in self.stack.origin.fetches if f.path == path]
@@ -188,6 +229,223 @@ class EdgeStackTest(EdgeCase):
                 self.assertEqual(fetch.headers.get("cookie"), "session=s1")
                 self.assertIsNone(resp.header("Set-Cookie"), "Kraken was not asked")
                 self.assertEqual(resp.header("Cache-Control"), "max-age=300")
+
+
+    def test_keys_follow_the_visitors_host_while_kraken_gets_its_own_domain(self):
+        unit = "11111111111111111111111111111111"
+        hosts = ("www.example.com", "www.example.ie", "staging.example.ie:8443")
+        keys = {}
+        for host in hosts:
+            path = f"/deals?host-test={host}"
+            with self.subTest(host=host):
+                resp = self.get(path, host=host, cookie=f"kraken_uid={unit}")
+                keys[host] = resp.json()["key"]
+                self.assertEqual(keys[host], oracle_key(unit, "deals", query_of(path), host=host))
+                (preflight,) = self.preflights(path)
+                # Fastly routes by Host: Kraken is reached by its own domain, the site's host
+                # travels in Kraken-Host.
+                self.assertEqual(preflight["host"], KRAKEN_DOMAIN)
+                self.assertEqual(preflight["kraken-host"], host)
+        # The config gives example.com and example.ie different flags: had Kraken read its own
+        # Host, both would have the key of the Compute domain.
+        self.assertNotEqual(keys["www.example.com"], keys["www.example.ie"])
+        self.assertEqual(keys["www.example.ie"], keys["staging.example.ie:8443"])
+        compute_key = oracle_key(unit, "deals", "host-test=www.example.com", host=KRAKEN_DOMAIN)
+        self.assertNotEqual(keys["www.example.com"], compute_key)
+
+        # A client's own Kraken-Host is dropped: the key is the real host's.
+        path = "/deals?host-test=spoofed"
+        resp = self.get(path, cookie=f"kraken_uid={unit}", headers={"Kraken-Host": "www.example.ie"})
+        self.assertEqual(resp.json()["key"], oracle_key(unit, "deals", query_of(path)))
+        self.assertEqual(self.preflights(path)[0]["kraken-host"], HOST)
+
+    def test_country_and_device_reach_kraken_from_the_edge_only(self):
+        cases = (  # (request headers, Kraken-Country, Kraken-Device) on the preflight
+            ({"X-Geo-Country": "PT", "X-Device-Type": "mobile"}, "PT", "mobile"),
+            ({"X-Geo-Country": "IE", "X-Device-Type": "tablet"}, "IE", "tablet"),
+            ({}, None, "desktop"),
+            ({"X-Geo-Country": "pt1", "X-Device-Type": "fridge"}, None, "desktop"),
+            ({"Kraken-Country": "XX", "Kraken-Device": "tablet"}, None, "desktop"),
+        )
+        for i, (headers, country, device) in enumerate(cases):
+            path = f"/destinations/geo-{i}"
+            with self.subTest(headers=headers):
+                self.get(path, cookie="kraken_uid=geo", headers=headers)
+                (preflight,) = self.preflights(path)
+                self.assertEqual(preflight.get("kraken-country"), country)
+                self.assertEqual(preflight["kraken-device"], device)
+                (fetch,) = self.fetches(path)
+                self.assertEqual([h for h in PRIVATE_TO_EDGE if h in fetch.headers], [])
+
+    def test_the_origin_retry_still_fires_after_the_preflights_restart(self):
+        unit = "22222222222222222222222222222222"
+        path = "/hotels/flaky"
+        self.stack.origin.fail_next(path, 1)
+        resp = self.get(path, cookie=f"kraken_uid={unit}")
+        key = oracle_key(unit, "hotel")
+        self.assertEqual(resp.json()["key"], key)
+        self.assertEqual([f.key for f in self.fetches(path)], [key, key], "one retry")
+        # Only one: a second 503 in a row reaches the visitor (and is not cached).
+        path = "/hotels/down"
+        self.stack.origin.fail_next(path, 3)
+        resp = self.stack.get(path, cookie=f"kraken_uid={unit}")
+        self.assertEqual(resp.status, 503)
+        self.assertEqual(len(self.fetches(path)), 2)
+        # Other pages keep their own one retry.
+        self.stack.origin.fail_next("/api/flaky", 1)
+        self.get("/api/flaky")
+        self.assertEqual(len(self.fetches("/api/flaky")), 2)
+
+
+class PurgeTest(EdgeCase):
+    """Surrogate keys: one purge reaches every key's copy of a page, and nothing else."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = EdgeStack().start()
+        cls.addClassCleanup(cls.stack.stop)
+
+    def visit(self, path, units):
+        return {unit: self.get(path, cookie=f"kraken_uid={unit}").json() for unit in units}
+
+    def test_one_purge_of_a_url_refreshes_every_key_and_nothing_else(self):
+        page, other = "/hotels/purge-me", "/hotels/keep-me"
+        units = distinct_key_visitors("hotel", 3)
+        before = {path: self.visit(path, units) for path in (page, other, page + "?nights=2")}
+        self.assertEqual(len(self.fetches(page)), 3, "one object per key")
+        again = self.visit(page, units)
+        self.assertEqual(again, before[page], "cached before the purge")
+
+        purged = self.stack.purge(f"url:{HOST}{page}")
+        self.assertEqual(purged, 3 + 3, "every key's copy, with and without the query")
+
+        after = self.visit(page, units)
+        fresh = self.fetches(page)[3:]
+        self.assertEqual(sorted(f.key for f in fresh), sorted(oracle_key(u, "hotel") for u in units),
+                         "each visitor's key fetched again from the origin, once")
+        for unit in units:
+            self.assertGreater(after[unit]["fetch"], before[page][unit]["fetch"])
+            self.assertEqual(after[unit]["key"], before[page][unit]["key"])
+        self.assertEqual(self.visit(other, units), before[other], "other URLs stay cached")
+        self.assertEqual(len(self.fetches(other)), 3)
+
+    def test_page_type_and_origin_keys_purge_what_they_name(self):
+        deals, hotel = "/deals/purge-by-type", "/hotels/purge-by-type"
+        unit = "33333333333333333333333333333333"
+        first = {path: self.get(path, cookie=f"kraken_uid={unit}").json() for path in (deals, hotel)}
+        self.assertEqual(self.stack.purge("page-type:deal"), 0, "keys match whole")
+        self.assertEqual(self.stack.purge("page-type:deals"), 1)
+        self.assertNotEqual(self.get(deals, cookie=f"kraken_uid={unit}").json(), first[deals])
+        self.assertEqual(self.get(hotel, cookie=f"kraken_uid={unit}").json(), first[hotel])
+        # The origin's own Surrogate-Key is kept beside the edge's.
+        self.assertGreaterEqual(self.stack.purge(Origin.SURROGATE_KEY), 2)
+        self.assertNotEqual(self.get(hotel, cookie=f"kraken_uid={unit}").json(), first[hotel])
+
+
+class BrokenKraken:
+    """Answers every request on a port with one status: a Kraken that is up but broken."""
+
+    def __init__(self, port, status=500):
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class EdgeLogTest(EdgeCase):
+    """One log line per preflight, and scripts/edge-report counts exactly what was sent."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = EdgeStack().start()
+        cls.addClassCleanup(cls.stack.stop)
+
+    def report(self):
+        run = subprocess.run([sys.executable, str(EDGE_REPORT), "--json",
+                              "--varnish-n", str(self.stack.varnish.instance)],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        return json.loads(run.stdout)
+
+    def test_the_report_counts_assigned_minted_and_each_fail_open_reason(self):
+        known = [f"log-visitor-{i}" for i in range(4)]
+        sent = {"home": 0, "hotel": 0, "deals": 0, "destination": 0}
+        minted, keys = [], []
+        for i, unit in enumerate(known):
+            keys.append(self.get(f"/hotels/log-{i}", cookie=f"kraken_uid={unit}").json()["key"])
+            sent["hotel"] += 1
+        for i in range(3):
+            resp = self.get(f"/?log={i}")
+            minted.append(SET_COOKIE.fullmatch(resp.header("Set-Cookie")).group(1))
+            keys.append(resp.json()["key"])
+            sent["home"] += 1
+
+        self.stack.kraken.stop()
+        try:
+            for i in range(3):
+                self.get(f"/deals/log-refused-{i}", cookie="kraken_uid=log-down")
+                sent["deals"] += 1
+            hole = Blackhole(self.stack.kraken_port)
+            try:
+                # After a refusal varnishd fails the backend at once for 0.25 s (its hold-down,
+                # logged as refused too): wait it out so these really time out.
+                time.sleep(0.5)
+                for i in range(2):
+                    self.get(f"/destinations/log-timeout-{i}")
+                    sent["destination"] += 1
+            finally:
+                hole.stop()
+            broken = BrokenKraken(self.stack.kraken_port, status=500)
+            try:
+                for i in range(2):
+                    self.get(f"/deals/log-broken-{i}")
+                    sent["deals"] += 1
+            finally:
+                broken.stop()
+        finally:
+            self.stack.kraken.start()
+        total = sum(sent.values())
+
+        lines = eventually(self.stack.varnish.edge_log, lambda found: len(found) >= total)
+        self.assertEqual(len(lines), total, "one line per preflight")
+        for line in lines:
+            self.assertEqual(json.loads(line)["event"], "kraken_preflight")
+            for secret in known + minted + [k for k in keys if k]:
+                self.assertNotIn(secret, line, "no unit id or key in the logs")
+
+        report = self.report()
+        self.assertEqual(report["requests"], total)
+        self.assertEqual(report["assigned"], 7)
+        self.assertEqual(report["minted"], 3)
+        self.assertEqual(report["fail_open"], 7)
+        self.assertEqual(report["fail_open_by_reason"], {"refused": 3, "timeout": 2, "status-500": 2})
+        self.assertAlmostEqual(report["fail_open_rate"], 7 / 14)
+        self.assertEqual(report["page_types"], dict(sorted(sent.items())))
+        digest = re.search(r'DIGEST: &str = "([0-9a-f]+)"',
+                           (REPO / "kraken" / "src" / "generated" / "config.rs").read_text())[1]
+        self.assertEqual(report["configs"], {digest: 7})
+        timing = report["in_main_ms"]
+        self.assertEqual(timing["count"], 7, "every assigned preflight had Server-Timing")
+        self.assertTrue(0 <= timing["p50"] <= timing["p95"] <= timing["p99"] <= timing["max"])
+        self.assertLess(timing["max"], 200, "in-main time, not the preflight's round trip")
+        lengths = sorted(json.loads(line)["key_len"] for line in lines
+                         if json.loads(line)["state"] == "assigned")
+        self.assertEqual(lengths, sorted(len(k) for k in keys))
 
 
 class FailOpenTest(EdgeCase):
