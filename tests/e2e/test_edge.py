@@ -11,10 +11,10 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import threading
 
 from stack import REPO, Blackhole, EdgeStack, Origin
 
@@ -357,9 +357,11 @@ class BrokenKraken:
             def log_message(self, *args):
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True  # the port Kraken just left
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):
