@@ -56,12 +56,8 @@ fn a_request_without_an_uppercase_host_or_huge_overrides_does_not_allocate() {
         let n = allocations_in(|| {
             assign_into(&CONFIG, &input, || case.minted, &mut key);
         });
-        let lowercased = case
-            .host
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .any(u8::is_ascii_uppercase);
+        // The host assigned for is Kraken-Host when present (SPEC §3): it is the one lowercased.
+        let lowercased = input.site_host().iter().any(u8::is_ascii_uppercase);
         let overrides = Overrides::<0>::parse(case.query.as_deref().unwrap_or_default());
         let spilled = overrides.variants.len() > 256 || overrides.flags.len() > 256;
         if !lowercased && !spilled {
