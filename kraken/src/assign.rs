@@ -1,5 +1,6 @@
 //! Assignment (SPEC §3–§5): from the request's unit, host, page type and overrides to the key.
 
+use crate::inline::KeyWriter;
 use crate::model::{Config, Experiment, Flag, HostCase, PageType, Variation};
 use crate::request::{Overrides, UnitId, items, normalise_host, unit_cookie};
 use xxhash_rust::xxh3::xxh3_64;
@@ -60,23 +61,6 @@ pub struct Unit {
     pub id: UnitId,
     /// True when the request had no valid unit id and `id` was minted for it.
     pub minted: bool,
-}
-
-/// Where a key is written: a `String` here, a stack buffer in the Compute adapter (where a
-/// fresh instance's first heap allocation is measurable).
-pub trait KeyWriter {
-    fn push_str(&mut self, s: &str);
-    fn is_empty(&self) -> bool;
-}
-
-impl KeyWriter for String {
-    fn push_str(&mut self, s: &str) {
-        String::push_str(self, s);
-    }
-
-    fn is_empty(&self) -> bool {
-        String::is_empty(self)
-    }
 }
 
 /// Assigns one request. `random` is called only when a unit id must be minted.

@@ -1,8 +1,24 @@
 //! Bytes built in place: a fresh Compute instance pays for its first heap allocation (and the
 //! pages it touches), so the key and decoded overrides live on the stack until they outgrow it.
 
-use crate::assign::KeyWriter;
 use std::ops::Deref;
+
+/// Where a key is written: a `String` for `kraken::assign`, a stack buffer in the Compute
+/// adapter (where a fresh instance's first heap allocation is measurable).
+pub trait KeyWriter {
+    fn push_str(&mut self, s: &str);
+    fn is_empty(&self) -> bool;
+}
+
+impl KeyWriter for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+
+    fn is_empty(&self) -> bool {
+        String::is_empty(self)
+    }
+}
 
 /// Up to `N` bytes inline, then on the heap.
 #[derive(Clone)]

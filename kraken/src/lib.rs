@@ -10,9 +10,9 @@ pub mod inline;
 pub mod model;
 pub mod request;
 
-pub use assign::{Assignment, KeyWriter, RequestInput, Unit, assign, assign_into, bucket};
+pub use assign::{Assignment, RequestInput, Unit, assign, assign_into, bucket};
 pub use generated::CONFIG;
-pub use inline::{InlineBytes, InlineKey};
+pub use inline::{InlineBytes, InlineKey, KeyWriter};
 pub use request::UnitId;
 
 /// Cookie attributes for a minted id (SPEC §5).
