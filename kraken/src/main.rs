@@ -1,13 +1,10 @@
 //! Fastly Compute entry point: the compiled config's key for the client request (SPEC §5).
-//! Request and response handling live in `adapter.rs`; assignment in the `kraken` library.
-
-#[cfg(target_arch = "wasm32")]
-mod adapter;
+//! Request and response handling live in `kraken::compute`; assignment in `kraken::assign`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    adapter::serve(kraken::CONFIG.digest, |input, key| {
-        kraken::assign_into(&kraken::CONFIG, input, adapter::random_id, key)
+    kraken::compute::serve(kraken::CONFIG.digest, |input, key| {
+        kraken::assign_into(&kraken::CONFIG, input, kraken::compute::random_id, key)
     });
 }
 

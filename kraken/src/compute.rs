@@ -1,26 +1,34 @@
 //! The Fastly Compute side of a request: read its bytes, let the core assign, write the headers
-//! (SPEC §5). Every request gets a `200`; nothing here can fail on request input.
+//! (SPEC §5). Every request gets a `200`; nothing here can fail on request input. Wasm only.
 //!
-//! Shared, by path, with the JSON baselines in `benches/` (`kraken-json`), so the Viceroy profile
-//! compares config evaluation and nothing else.
+//! The service (`main.rs`) and the JSON baselines in `benches/` (`kraken-json`) all call
+//! [`serve`], so the Viceroy profile compares config evaluation and nothing else.
 //!
 //! Why raw hostcalls into stack buffers: every request runs in a fresh wasm instance, where each
 //! hostcall costs up to a microsecond, and the first heap allocation and the first touch of each 4 KiB
 //! page of linear memory cost more. The high-level `Request`/`Response` build header maps and
 //! copy every value, `get_url` parses with the `url` crate, and even `HeaderValue` reads allocate.
-//! Reading only the three headers and the URI into stack buffers, building the key on the stack
+//! Reading only the headers below and the URI into stack buffers, building the key on the stack
 //! and writing header bytes directly leaves the common request without a heap allocation
 //! (each step measured with `scripts/profile`, see README).
 
+use crate::assign::{RequestInput, Unit};
+use crate::inline::InlineKey;
+use crate::request::query_of;
+use crate::response::{SET_COOKIE_MAX, set_cookie};
 use fastly::handle::{BodyHandle, ResponseHandle, client_request_and_body};
-use kraken::{InlineKey, RequestInput, Unit};
 use std::time::Instant;
 
-/// Where the request's values are read: `Host`, `Kraken-Host`, `Kraken-Page-Type`, the URI, then every
-/// `Cookie` value, each into what the previous ones left. A value that does not fit in the rest
-/// is read again at its size, on the heap. 1.25 KiB holds a typical request; the stack a
-/// request uses fits in the one 4 KiB page a fresh instance faults in anyway (measured: one more
-/// page costs ~2.5 µs under Viceroy).
+/// The headers read as one value each (their first), in this order; then the URI, then every
+/// `Cookie` value. The one list of what a request is read for: a header added here is one more
+/// name in `serve`'s `let [..] = values` and one more `RequestInput` field.
+const HEADERS: [&[u8]; 3] = [b"host", b"kraken-host", b"kraken-page-type"];
+
+/// Where the request's values are read: the headers above, the URI, then every `Cookie` value,
+/// each into what the previous ones left. A value that does not fit in the rest is read again
+/// at its size, on the heap. 1.25 KiB holds a typical request; the stack a request uses fits in
+/// the one 4 KiB page a fresh instance faults in anyway (measured: one more page costs ~2.5 µs
+/// under Viceroy).
 const ARENA: usize = 1280;
 /// Longest values read at all; beyond them a header counts as missing (the cookies: no unit
 /// id) and the URI as having no query. Far above what Fastly accepts in a request.
@@ -40,22 +48,16 @@ pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut K
 
     let mut arena = [0; ARENA];
     let mut free = &mut arena[..];
-    let mut long = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-    let [
-        long_host,
-        long_kraken_host,
-        long_page,
-        long_uri,
-        long_cookies,
-    ] = &mut long;
-    let host = hostcall::header_value(req, b"host", &mut free, long_host, MAX_HEADER);
-    let kraken_host =
-        hostcall::header_value(req, b"kraken-host", &mut free, long_kraken_host, MAX_HEADER);
-    let page_type =
-        hostcall::header_value(req, b"kraken-page-type", &mut free, long_page, MAX_HEADER);
-    let uri = hostcall::uri(req, &mut free, long_uri, MAX_URI);
+    let mut long_values: [Vec<u8>; HEADERS.len()] = Default::default();
+    let mut values = [None; HEADERS.len()];
+    for ((name, long), value) in HEADERS.iter().zip(&mut long_values).zip(&mut values) {
+        *value = hostcall::header_value(req, name, &mut free, long, MAX_HEADER);
+    }
+    let [host, kraken_host, page_type] = values;
+    let (mut long_uri, mut long_cookies) = (Vec::new(), Vec::new());
+    let uri = hostcall::uri(req, &mut free, &mut long_uri, MAX_URI);
     let cookie_values =
-        hostcall::header_values(req, b"cookie", &mut free, long_cookies, MAX_COOKIES);
+        hostcall::header_values(req, b"cookie", &mut free, &mut long_cookies, MAX_COOKIES);
     let mut cookie_slots = [&[][..]; COOKIE_VALUES];
     let mut many_cookies = Vec::new();
     let cookies = split_values(cookie_values, &mut cookie_slots, &mut many_cookies);
@@ -65,7 +67,7 @@ pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut K
         host,
         kraken_host,
         page_type,
-        query: uri.and_then(kraken::request::query_of),
+        query: uri.and_then(query_of),
     };
     let mut key = Key::default();
     let unit = assign(&input, &mut key);
@@ -82,8 +84,8 @@ fn respond(started: Instant, digest: &str, key: &[u8], unit: &Unit) {
     hostcall::insert_header(out, b"kraken-assignments", key);
     hostcall::insert_header(out, b"kraken-unit", unit.id.as_bytes());
     if unit.minted {
-        let mut cookie = [0; kraken::SET_COOKIE_MAX];
-        let value = kraken::set_cookie(&unit.id, &mut cookie);
+        let mut cookie = [0; SET_COOKIE_MAX];
+        let value = set_cookie(&unit.id, &mut cookie);
         hostcall::insert_header(out, b"kraken-set-cookie", value);
     }
     hostcall::insert_header(out, b"kraken-config", digest.as_bytes());
