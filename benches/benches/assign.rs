@@ -221,7 +221,7 @@ impl Owned {
 }
 
 fn mixed_requests() -> Vec<Owned> {
-    let mut rng = kraken_benches::generator::Rng::new(42);
+    let mut rng = testkit::Rng::new(42);
     let pages: &[&[u8]] = &[b"home", b"hotel", b"destination", b"deals", b"landing"];
     let hosts: &[&[u8]] = &[
         b"www.example.ie",

@@ -1,10 +1,11 @@
 //! A deterministic generator of valid platform configs (`experiments.json`, `site-features.json`,
 //! `edge.json`) at any scale, for the differential test and the benches.
 //!
-//! Std and `serde_json` only: `build.rs` includes this file too (`#[path]`), to emit the scaled
-//! configs' generated code at bench build time.
+//! Std, `serde_json` and `testkit`'s `Rng` only: `build.rs` includes this file too (`#[path]`), to
+//! emit the scaled configs' generated code at bench build time.
 
 use serde_json::{Map, Value, json};
+use testkit::Rng;
 
 /// The three files' text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,40 +88,6 @@ const WORDS: &[&str] = &[
     "hero", "banner", "search", "sort", "price", "map", "card", "layout", "nav", "deals", "cta",
     "badge", "filter", "gallery", "reviews", "checkout", "copy", "rank", "urgency", "loyalty",
 ];
-
-/// xorshift64*: small, fast, reproducible across platforms.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next_u64() % 100 < percent
-    }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    /// A random subset of `items`, `min..=max` long, in random order.
-    fn subset<T: Clone>(&mut self, items: &[T], min: usize, max: usize) -> Vec<T> {
-        let mut pool = items.to_vec();
-        let n = (min + self.below(max.saturating_sub(min) + 1)).min(pool.len());
-        (0..n)
-            .map(|_| pool.swap_remove(self.below(pool.len())))
-            .collect()
-    }
-}
 
 /// A config of `shape`, the same for the same `seed`. Valid: `codegen` compiles it (dropped
 /// entries may warn).

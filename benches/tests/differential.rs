@@ -7,16 +7,12 @@
 //! (reused across runs, so only changed configs recompile), with its own target dir so the
 //! inner `cargo build` never waits on the lock of the outer `cargo test`.
 
-#[path = "../../kraken/tests/support/mod.rs"]
-mod support;
-
-use kraken::RequestInput;
 use kraken_benches::{Interpreter, Shape, generate};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::{Case, Declared, cases, hex, repo_root};
+use testkit::{Case, Declared, DeclaredExperiment, DeclaredFlag, cases, hex, repo_root};
 
 /// Requests per config.
 const REQUESTS: usize = 600;
@@ -96,10 +92,18 @@ fn generated_code_matches_the_interpreter() {
         let mut declared = Declared::read(&dir);
         // The request generator picks override keys from these lists: never leave one empty.
         if declared.experiments.is_empty() {
-            declared.experiments.push(("nope".into(), vec!["x".into()]));
+            declared.experiments.push(DeclaredExperiment {
+                key: "nope".into(),
+                variations: vec!["x".into()],
+                ..DeclaredExperiment::default()
+            });
         }
         if declared.flags.is_empty() {
-            declared.flags.push(("nope".into(), vec!["x".into()]));
+            declared.flags.push(DeclaredFlag {
+                key: "nope".into(),
+                values: vec!["x".into()],
+                ..DeclaredFlag::default()
+            });
         }
         if declared.page_types.is_empty() {
             declared.page_types.push("home".into());
@@ -136,15 +140,8 @@ fn generated_code_matches_the_interpreter() {
     for p in &prepared {
         for (n, c) in p.cases.iter().enumerate() {
             let got = lines.next().expect("one answer per request");
-            let cookies: Vec<&[u8]> = c.cookie.iter().map(Vec::as_slice).collect();
-            let request = RequestInput {
-                cookies: &cookies,
-                host: c.host.as_deref(),
-                kraken_host: c.kraken_host.as_deref(),
-                page_type: c.page_type.as_deref(),
-                query: c.query.as_deref(),
-            };
-            let want = p.interpreter.assign(&request, || c.minted);
+            let cookies = c.cookies();
+            let want = p.interpreter.assign(&c.input(&cookies), || c.minted);
             let want = format!("{}\t{}\t{}", want.key, want.unit.as_str(), want.minted);
             compared += 1;
             with_experiments += usize::from(want.contains("exp:"));

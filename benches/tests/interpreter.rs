@@ -2,97 +2,10 @@
 //! it never panics, and its key only holds what the config declares (SPEC §3–§5).
 
 use kraken::RequestInput;
-use kraken_benches::generator::Rng;
 use kraken_benches::{Interpreter, Shape, generate};
 use proptest::prelude::*;
-use serde_json::Value;
 use std::collections::BTreeMap;
-
-struct Experiment {
-    /// The edge's page types it lists.
-    pages: Vec<String>,
-    variations: Vec<String>,
-    domains: Option<Vec<String>>,
-}
-
-/// What a key may hold, read straight from the generated JSON.
-struct Declared {
-    /// Relevant experiments by key.
-    experiments: BTreeMap<String, Experiment>,
-    /// Edge flag key → values.
-    flags: BTreeMap<String, Vec<String>>,
-    page_types: Vec<String>,
-    /// Every key and value the config names, for requests that hit them.
-    words: Vec<String>,
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn declared(exps: &str, flags: &str, edge: &str) -> Declared {
-    let (exps, flags, edge): (Value, Value, Value) = (
-        serde_json::from_str(exps).unwrap(),
-        serde_json::from_str(flags).unwrap(),
-        serde_json::from_str(edge).unwrap(),
-    );
-    let page_types = strings(&edge["page_types"]);
-    let mut d = Declared {
-        experiments: BTreeMap::new(),
-        flags: BTreeMap::new(),
-        page_types: page_types.clone(),
-        words: Vec::new(),
-    };
-    for e in exps["experiments"].as_array().unwrap() {
-        let variations: Vec<String> = e["variations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["key"].as_str().unwrap().to_owned())
-            .collect();
-        let key = e["key"].as_str().unwrap().to_owned();
-        d.words.push(key.clone());
-        d.words.extend(variations.iter().cloned());
-        let pages: Vec<String> = strings(&e["page_types"])
-            .into_iter()
-            .filter(|p| page_types.contains(p))
-            .collect();
-        let relevant = e["status"] == "running"
-            && strings(&e["platforms"]).iter().any(|p| p == "web")
-            && !pages.is_empty()
-            && e["traffic"].as_u64().unwrap() > 0;
-        if relevant {
-            let domains = e["targeting"]["domains"]
-                .as_array()
-                .map(|_| strings(&e["targeting"]["domains"]));
-            d.words.extend(domains.iter().flatten().cloned());
-            d.experiments.insert(
-                key,
-                Experiment {
-                    pages,
-                    variations,
-                    domains,
-                },
-            );
-        }
-    }
-    for f in flags["flags"].as_array().unwrap() {
-        let values = strings(&f["values"]);
-        d.words.push(f["key"].as_str().unwrap().to_owned());
-        d.words.extend(values.iter().cloned());
-        if f["edge"] == true {
-            d.flags
-                .insert(f["key"].as_str().unwrap().to_owned(), values);
-        }
-    }
-    d
-}
+use testkit::{Declared, DeclaredExperiment, Rng};
 
 /// A request assembled from the config's own words and from arbitrary bytes.
 fn request(d: &Declared, rng: &mut Rng, noise: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
@@ -153,7 +66,12 @@ proptest! {
         let texts = generate(seed, &shape);
         let interpreter = Interpreter::from_json(&texts.experiments, &texts.site_features, &texts.edge)
             .expect("generated configs parse");
-        let d = declared(&texts.experiments, &texts.site_features, &texts.edge);
+        let d = Declared::from_texts(&texts.experiments, &texts.site_features, &texts.edge);
+        // What a key may hold: relevant experiments and edge flags, by key (the last one wins).
+        let experiments: BTreeMap<&str, &DeclaredExperiment> = d.experiments.iter()
+            .filter(|e| e.relevant).map(|e| (e.key.as_str(), e)).collect();
+        let edge_flags: BTreeMap<&str, &[String]> = d.flags.iter()
+            .filter(|f| f.edge).map(|f| (f.key.as_str(), f.values.as_slice())).collect();
         let mut rng = Rng::new(seed ^ 0x5eed);
         for _ in 0..40 {
             let (cookie, host, page, query) = request(&d, &mut rng, &noise);
@@ -182,7 +100,7 @@ proptest! {
             for item in &items {
                 let (name, value) = item.split_once('=').expect("item has =");
                 if let Some(key) = name.strip_prefix("exp:") {
-                    let Experiment { pages, variations, domains } = d.experiments.get(key)
+                    let DeclaredExperiment { pages, variations, domains, .. } = experiments.get(key)
                         .unwrap_or_else(|| panic!("undeclared or dropped experiment in {context}"));
                     prop_assert!(experiments_seen.insert(key), "{}", context);
                     if let Some(domains) = domains {
@@ -191,7 +109,7 @@ proptest! {
                     prop_assert!(pages.iter().any(|p| p.as_bytes() == page.as_slice()), "{}", context);
                     prop_assert!(variations.iter().any(|v| v == value), "{}", context);
                 } else if let Some(key) = name.strip_prefix("ff:") {
-                    let values = d.flags.get(key)
+                    let values = edge_flags.get(key)
                         .unwrap_or_else(|| panic!("undeclared or non-edge flag in {context}"));
                     prop_assert!(values.iter().any(|v| v == value), "{}", context);
                     flags_seen += 1;
@@ -200,7 +118,7 @@ proptest! {
                 }
             }
             // Every edge flag, exactly once (uniqueness follows from the strict order above).
-            prop_assert_eq!(flags_seen, d.flags.len(), "{}", context);
+            prop_assert_eq!(flags_seen, edge_flags.len(), "{}", context);
         }
     }
 }

@@ -2,13 +2,9 @@
 //! JSON or pruned JSON) gives the service's answer for every request, and the generator is
 //! deterministic with the shape the scaled benches rely on.
 
-#[path = "../../kraken/tests/support/mod.rs"]
-mod support;
-
-use kraken::RequestInput;
 use kraken_benches::pruned_json::prune_json;
 use kraken_benches::{Interpreter, Shape, generate};
-use support::{Declared, cases, repo_root};
+use testkit::{Declared, cases, repo_root};
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("config").join(name)).unwrap()
@@ -32,14 +28,8 @@ fn interpreter_and_pruned_json_match_the_service_on_the_sample_config() {
     let declared = Declared::read(&repo_root().join("config"));
     let mut with_experiments = 0;
     for (i, c) in cases(&declared, 4242, 3000, false).iter().enumerate() {
-        let cookies: Vec<&[u8]> = c.cookie.iter().map(Vec::as_slice).collect();
-        let input = RequestInput {
-            cookies: &cookies,
-            host: c.host.as_deref(),
-            kraken_host: c.kraken_host.as_deref(),
-            page_type: c.page_type.as_deref(),
-            query: c.query.as_deref(),
-        };
+        let cookies = c.cookies();
+        let input = c.input(&cookies);
         let service = kraken::assign(&kraken::CONFIG, &input, || c.minted);
         assert_eq!(
             full.assign(&input, || c.minted),

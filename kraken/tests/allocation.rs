@@ -3,13 +3,11 @@
 //! needs lowercasing (browsers send it lowercase) or an override list decodes to more than its
 //! 256-byte stack buffer. Counted with a global allocator, on thousands of random requests.
 
-mod support;
-
 use kraken::request::Overrides;
 use kraken::{CONFIG, InlineKey, assign_into};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use support::{Declared, cases, repo_root};
+use testkit::{Declared, cases, repo_root};
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };

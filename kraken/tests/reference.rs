@@ -1,10 +1,8 @@
 //! The compiled-in sample config against the independent Python implementation of the SPEC:
 //! every key, unit and minted flag must agree on thousands of random, partly hostile requests.
 
-mod support;
-
 use kraken::{CONFIG, assign};
-use support::{Declared, cases, hex, reference, repo_root};
+use testkit::{Declared, cases, hex, reference, repo_root};
 
 #[test]
 fn sample_config_matches_the_reference_implementation() {

@@ -2,24 +2,12 @@
 //! runtime) and sends raw HTTP/1.1 requests, hostile bytes included. Every answer must be a `200`
 //! with the SPEC §5 headers and the key the independent Python implementation computes.
 
-mod support;
-
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use support::{Case, Declared, cases, reference, repo_root};
-
-/// Kills Viceroy when the test ends, however it ends.
-struct Server(Child, SocketAddr);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::Command;
+use std::time::Duration;
+use testkit::viceroy::{Answer, Server};
+use testkit::{Case, Declared, DeclaredFlag, cases, reference, repo_root};
 
 fn release_wasm() -> PathBuf {
     let root = repo_root();
@@ -45,48 +33,7 @@ fn release_wasm() -> PathBuf {
 }
 
 fn serve() -> Server {
-    let wasm = release_wasm();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let child = Command::new("viceroy")
-        .arg("serve")
-        .arg("-C")
-        .arg(repo_root().join("kraken/fastly.toml"))
-        .arg("--addr")
-        .arg(addr.to_string())
-        .arg(&wasm)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("viceroy on PATH (scripts/setup installs it)");
-    let server = Server(child, addr);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "viceroy did not listen on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
+    Server::start(&release_wasm(), &repo_root().join("kraken/fastly.toml"))
 }
 
 fn send(addr: SocketAddr, case: &Case) -> Answer {
@@ -118,28 +65,7 @@ fn send_with_cookies(addr: SocketAddr, case: &Case, cookies: &[&[u8]]) -> Answer
         req.extend_from_slice(b"\r\n");
     }
     req.extend_from_slice(b"Connection: close\r\n\r\n");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stream.write_all(&req).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    let head = text.split("\r\n\r\n").next().unwrap_or_default();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| {
-            l.split_once(": ")
-                .map(|(n, v)| (n.to_owned(), v.to_owned()))
-        })
-        .collect();
-    Answer { status, headers }
+    testkit::viceroy::send(addr, &req, Duration::from_secs(20)).unwrap()
 }
 
 #[test]
@@ -149,7 +75,7 @@ fn viceroy_answers_every_request_with_the_reference_key() {
     let cases = cases(&Declared::read(&config), 7676, 400, true);
     // The service mints its own random ids: for minted cases the key is checked against the
     // reference with the id the service returned.
-    let answers: Vec<Answer> = cases.iter().map(|c| send(server.1, c)).collect();
+    let answers: Vec<Answer> = cases.iter().map(|c| send(server.addr, c)).collect();
     let with_units: Vec<Case> = cases
         .iter()
         .zip(&answers)
@@ -216,7 +142,9 @@ fn viceroy_reads_values_past_its_stack_buffers() {
     let declared = Declared::read(&config);
     let uid = |unit: &str| format!("kraken_uid={unit}");
     let pad = |n: usize| "a".repeat(n);
-    let (flag, values) = &declared.flags[0];
+    let DeclaredFlag {
+        key: flag, values, ..
+    } = &declared.flags[0];
     // (Cookie headers, Host, page type, query)
     let mut requests: Vec<(Vec<String>, String, String, Option<String>)> = vec![
         (
@@ -300,7 +228,7 @@ fn viceroy_reads_values_past_its_stack_buffers() {
     {
         assert!(!minted, "request {i} carries a valid id");
         let cookies: Vec<&[u8]> = cookies.iter().map(|c| c.as_bytes()).collect();
-        let answer = send_with_cookies(server.1, case, &cookies);
+        let answer = send_with_cookies(server.addr, case, &cookies);
         assert_eq!(answer.status, 200, "request {i}");
         assert_eq!(
             answer.header("kraken-unit"),

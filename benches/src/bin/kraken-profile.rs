@@ -4,13 +4,12 @@
 //! (`Server-Timing`), client-observed percentiles, wasm sizes, and the in-main p95 ratio, failing
 //! when it falls below the committed floor.
 
-use kraken_benches::generator::Rng;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use testkit::{Rng, viceroy};
 
 const USAGE: &str = "usage: kraken-profile --generated WASM --json WASM [--json-pruned WASM]
                       [--requests N] [--floor RATIO | --floor-file FILE] [--fastly-toml FILE]
@@ -202,7 +201,8 @@ fn profile(options: &Options) -> Result<bool, String> {
         addrs.push(start(&servers, build, &options.fastly_toml)?);
     }
     for (build, &addr) in options.builds.iter().zip(&addrs) {
-        wait_listening(addr, build)?;
+        viceroy::wait_listening(addr, Duration::from_secs(120))
+            .map_err(|e| format!("{}: {e}", build.name))?;
     }
     let requests = requests(options.requests);
     for (b, (build, &addr)) in options.builds.iter().zip(&addrs).enumerate() {
@@ -258,43 +258,13 @@ fn start(servers: &Servers, build: &Build, fastly_toml: &Path) -> Result<SocketA
     if size.len() == 0 {
         return Err(format!("{} is empty", build.wasm.display()));
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("no free port: {e}"))?
-        .port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let child = Command::new("viceroy")
-        .arg("serve")
-        .arg("-C")
-        .arg(fastly_toml)
-        .arg("--addr")
-        .arg(addr.to_string())
-        .arg(&build.wasm)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("viceroy: {e} (scripts/setup serve installs it)"))?;
+    let (child, addr) = viceroy::spawn(&build.wasm, fastly_toml)?;
     servers
         .0
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(child);
     Ok(addr)
-}
-
-fn wait_listening(addr: SocketAddr, build: &Build) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while TcpStream::connect(addr).is_err() {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "viceroy serving {} never listened on {addr}",
-                build.name
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(())
 }
 
 /// A fixed, deterministic mix: returning and new visitors, every page type and one the edge
@@ -334,49 +304,24 @@ fn requests(n: usize) -> Vec<Vec<u8>> {
 }
 
 fn send(addr: SocketAddr, request: &[u8]) -> Result<Answer, String> {
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    stream.write_all(request).map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let client = started.elapsed();
-    let text = String::from_utf8_lossy(&raw);
-    let head = text.split("\r\n\r\n").next().unwrap_or_default();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap_or_default();
-    if status.split(' ').nth(1) != Some("200") {
-        return Err(format!("answered {status:?}"));
+    let answer = viceroy::send(addr, request, Duration::from_secs(30))?;
+    if answer.status != 200 {
+        return Err(format!("answered {}", answer.status));
     }
-    let mut answer = Answer {
-        client,
-        in_main_ms: f64::NAN,
-        key: String::new(),
-        minted: false,
-    };
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match name.to_ascii_lowercase().as_str() {
-            "server-timing" => {
-                answer.in_main_ms = value
-                    .strip_prefix("kraken;dur=")
-                    .and_then(|ms| ms.parse().ok())
-                    .ok_or(format!("bad Server-Timing {value:?}"))?;
-            }
-            "kraken-assignments" => answer.key = value.to_owned(),
-            "kraken-set-cookie" => answer.minted = true,
-            _ => {}
-        }
-    }
-    if answer.in_main_ms.is_nan() {
-        return Err("no Server-Timing".into());
-    }
-    Ok(answer)
+    let timing = answer.header("server-timing").ok_or("no Server-Timing")?;
+    let in_main_ms = timing
+        .strip_prefix("kraken;dur=")
+        .and_then(|ms| ms.parse().ok())
+        .ok_or(format!("bad Server-Timing {timing:?}"))?;
+    Ok(Answer {
+        client: answer.elapsed,
+        in_main_ms,
+        key: answer
+            .header("kraken-assignments")
+            .unwrap_or_default()
+            .to_owned(),
+        minted: answer.header("kraken-set-cookie").is_some(),
+    })
 }
 
 /// Nearest-rank percentile of sorted values.
