@@ -7,6 +7,9 @@
 //!   holds 30 of them, `hotel` about `n / 5`. The generated path should cost the same on `home`
 //!   at every scale (it only touches the request's page type); the JSON paths grow with `n`.
 //! - `codegen/10000`: compiling the 10,000-experiment config (validate, prune, emit, format).
+//!
+//! The last two need `--features scale` (`cargo bench -p kraken-benches --features scale`): their
+//! configs are generated and compiled only then.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kraken::RequestInput;
@@ -17,10 +20,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 /// What the generated code of the scaled configs refers to as `crate::model`.
+#[cfg(feature = "scale")]
 mod model {
     pub use kraken::model::*;
 }
 
+#[cfg(feature = "scale")]
 macro_rules! scaled {
     ($($module:ident = $dir:literal),* $(,)?) => {
         $(
@@ -37,6 +42,7 @@ macro_rules! scaled {
     };
 }
 
+#[cfg(feature = "scale")]
 scaled!(
     scale_300 = "scale_300",
     scale_1000 = "scale_1000",
@@ -153,6 +159,7 @@ fn seed(c: &mut Criterion) {
     g.finish();
 }
 
+#[cfg(feature = "scale")]
 fn scale(c: &mut Criterion) {
     let pages: &[&[u8]] = &[b"home", b"hotel"];
     let host = b"www.example.com";
@@ -186,6 +193,7 @@ fn scale(c: &mut Criterion) {
     );
 }
 
+#[cfg(feature = "scale")]
 fn codegen_10k(c: &mut Criterion) {
     let sources = codegen::Sources::from_texts(
         scale_10000::EXPERIMENTS,
@@ -245,11 +253,24 @@ fn mixed_requests() -> Vec<Owned> {
         .collect()
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default()
+fn criterion() -> Criterion {
+    Criterion::default()
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
-    targets = seed, scale, codegen_10k
+        .measurement_time(Duration::from_secs(2))
 }
-criterion_main!(benches);
+
+criterion_group! {
+    name = seed_benches;
+    config = criterion();
+    targets = seed
+}
+#[cfg(feature = "scale")]
+criterion_group! {
+    name = scale_benches;
+    config = criterion();
+    targets = scale, codegen_10k
+}
+#[cfg(not(feature = "scale"))]
+criterion_main!(seed_benches);
+#[cfg(feature = "scale")]
+criterion_main!(seed_benches, scale_benches);
