@@ -1,8 +1,8 @@
 //! Kraken's core: the assignment key for one request, computed from config compiled into the
-//! binary. Plain Rust that tests natively; [`compute`] (wasm only) adapts it to Fastly Compute.
+//! binary. Plain Rust that tests natively; `compute` (wasm only) adapts it to Fastly Compute.
 //!
 //! Pipeline: `config/*.json` → `codegen` → `generated/config.rs` (static tables, `match`
-//! lookups over `model` types) → [`assign`] at request time (hashing and comparing only).
+//! lookups over `model` types) → [`assign()`] at request time (hashing and comparing only).
 
 pub mod assign;
 #[cfg(target_arch = "wasm32")]
