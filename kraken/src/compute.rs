@@ -10,7 +10,7 @@
 //! copy every value, `get_url` parses with the `url` crate, and even `HeaderValue` reads allocate.
 //! Reading only the headers below and the URI into stack buffers, building the key on the stack
 //! and writing header bytes directly leaves the common request without a heap allocation
-//! (each step measured with `scripts/profile`, see README).
+//! (each step measured with `scripts/profile`, see docs/performance.md).
 
 use crate::assign::{RequestInput, Unit};
 use crate::inline::InlineKey;
