@@ -173,7 +173,8 @@ mod hostcall {
         read
     }
 
-    /// The first value of header `name`, or `None` when absent or unreadable.
+    /// The first value of header `name`; `None` when absent or unreadable, empty when longer
+    /// than `max` (present: an oversized `Kraken-Host` still wins over `Host`, SPEC §3).
     pub fn header_value<'a>(
         handle: u32,
         name: &[u8],
@@ -196,7 +197,7 @@ mod hostcall {
         })
     }
 
-    /// The request URI, or `None` when unreadable or longer than `max`.
+    /// The request URI; `None` when unreadable, empty when longer than `max`.
     pub fn uri<'a>(
         handle: u32,
         free: &mut &'a mut [u8],
@@ -220,8 +221,11 @@ mod hostcall {
         if status.is_ok() && n <= free.len() {
             return Some(take(free, n));
         }
-        if status != FastlyStatus::BUFLEN || n <= free.len() || n > max {
+        if status != FastlyStatus::BUFLEN || n <= free.len() {
             return None;
+        }
+        if n > max {
+            return Some(&[]);
         }
         long.resize(n, 0);
         let needed = n;

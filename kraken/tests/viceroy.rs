@@ -145,7 +145,7 @@ fn viceroy_reads_values_past_its_stack_buffers() {
     let DeclaredFlag {
         key: flag, values, ..
     } = &declared.flags[0];
-    // (Cookie headers, Host, page type, query)
+    // (Cookie headers, Host, page type, query); Kraken-Host is set below for some.
     let mut requests: Vec<(Vec<String>, String, String, Option<String>)> = vec![
         (
             (0..12)
@@ -211,12 +211,30 @@ fn viceroy_reads_values_past_its_stack_buffers() {
             ));
         }
     }
+    // A Kraken-Host past the read arena, and one past the 64 KiB read limit: both still win over
+    // a Host the config targets (SPEC §3), so both get the key of a host no rule names.
+    let kraken_hosts = [
+        format!("www.{}.example.ie", pad(2000)),
+        format!("www.{}.example.ie", pad(70 * 1024)),
+    ];
+    let first_long_kraken_host = requests.len();
+    for _ in &kraken_hosts {
+        requests.push((
+            vec![uid("long-kraken-host")],
+            "www.example.ie".into(),
+            "home".into(),
+            None,
+        ));
+    }
     let cases: Vec<Case> = requests
         .iter()
-        .map(|(cookies, host, page, query)| Case {
+        .enumerate()
+        .map(|(i, (cookies, host, page, query))| Case {
             cookie: Some(cookies.join("; ").into_bytes()),
             host: Some(host.clone().into_bytes()),
-            kraken_host: None,
+            kraken_host: i
+                .checked_sub(first_long_kraken_host)
+                .map(|k| kraken_hosts[k].clone().into_bytes()),
             page_type: Some(page.clone().into_bytes()),
             query: query.clone().map(String::into_bytes),
             minted: [0; 16],
