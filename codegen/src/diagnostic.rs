@@ -7,7 +7,7 @@ use std::fmt;
 pub enum Severity {
     /// Breaks what the edge uses: nothing is written.
     Error,
-    /// Found in an entry the edge drops anyway.
+    /// Found in an entry the edge drops anyway, or something codegen ignores.
     Warning,
 }
 
@@ -36,43 +36,5 @@ impl fmt::Display for Diagnostic {
                 self.file, self.path, self.message
             )
         }
-    }
-}
-
-/// Collects diagnostics for one file.
-#[derive(Debug)]
-pub struct Report<'a> {
-    pub file: &'a str,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl<'a> Report<'a> {
-    pub fn new(file: &'a str) -> Self {
-        Self {
-            file,
-            diagnostics: Vec::new(),
-        }
-    }
-
-    pub fn push(
-        &mut self,
-        severity: Severity,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) {
-        self.diagnostics.push(Diagnostic {
-            severity,
-            file: self.file.to_owned(),
-            path: path.into(),
-            message: message.into(),
-        });
-    }
-
-    pub fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.push(Severity::Error, path, message);
-    }
-
-    pub fn warning(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.push(Severity::Warning, path, message);
     }
 }

@@ -1,4 +1,4 @@
-//! `cargo codegen generate|check [--config DIR] [--out FILE]`: the only I/O of the compiler.
+//! `cargo codegen generate|check|budget [--config DIR] [--out FILE]`: the command line.
 
 use codegen::output::{Mode, Outcome, ensure_file_contents};
 use codegen::{OUTPUT, Sources, budget, compile};

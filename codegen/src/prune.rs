@@ -1,9 +1,112 @@
-//! Stage 2: the validated config pruned to what a request needs, with everything that can be
-//! decided at build time decided: bucket ranges scaled by traffic, flag values per host,
-//! experiments per page type, and every list in the byte order of the key it produces.
+//! Stage 2: relevance and pruning. First which checked entries the edge uses (SPEC §2), which
+//! also decides each problem's severity: an error in an entry the edge uses, a warning in one it
+//! drops. An entry whose relevance cannot be decided (its `status` is missing, say) counts as
+//! used: a config the edge cannot read never ships. Then the used entries pruned to what a
+//! request needs, with everything that can be decided at build time decided: bucket ranges
+//! scaled by traffic, flag values per host, experiments per page type, and every list in the byte
+//! order of the key it produces.
 
-use crate::validate::{EdgeSettings, Experiment, Flag, Validated};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::input::Checked;
+use crate::input::edge::EdgeSettings;
+use crate::input::json::Problem;
+use crate::input::platform::{Experiment, ExperimentFacts, Flag, FlagFacts};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// SPEC §2: an experiment is relevant when it is running on `web`, on one of the edge's page
+/// types, with traffic. Decided only by well-formed facts that say "dropped".
+pub fn experiment_used(facts: &ExperimentFacts, edge: &EdgeSettings) -> bool {
+    let dropped = facts.status.as_deref().is_some_and(|s| s != "running")
+        || facts
+            .platforms
+            .as_ref()
+            .is_some_and(|p| !p.iter().any(|p| p == "web"))
+        || facts
+            .page_types
+            .as_ref()
+            .is_some_and(|p| !p.iter().any(|p| edge.page_types.contains(p)))
+        || facts.traffic == Some(0);
+    !dropped
+}
+
+/// SPEC §1: only `"edge": true` flags matter; a missing or mistyped `edge` cannot say "dropped".
+pub fn flag_used(facts: &FlagFacts) -> bool {
+    facts.edge != Some(false)
+}
+
+/// A problem of `file` with its severity: an error when its entry is used, unless it is only
+/// something ignored.
+pub fn diagnostic(file: &str, problem: Problem, used: bool) -> Diagnostic {
+    Diagnostic {
+        severity: if used && !problem.ignored {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        file: file.to_owned(),
+        path: problem.path,
+        message: problem.message,
+    }
+}
+
+/// The valid entries of `checked` that `used` keeps, in file order; every problem goes to
+/// `diagnostics` with its severity. Keys must be unique within the list: a duplicate is an error
+/// when either entry is used (the edge's key would name two things), a warning when both are
+/// dropped.
+pub fn relevant<T, F>(
+    checked: Checked<T, F>,
+    file: &str,
+    used: impl Fn(&F) -> bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<T> {
+    let list = checked.list;
+    diagnostics.extend(
+        checked
+            .problems
+            .into_iter()
+            .map(|p| diagnostic(file, p, true)),
+    );
+    // Key to (first index, whether that entry is used).
+    let mut seen: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (index, entry) in checked.entries.into_iter().enumerate() {
+        let used = used(&entry.facts);
+        diagnostics.extend(
+            entry
+                .problems
+                .into_iter()
+                .map(|p| diagnostic(file, p, used)),
+        );
+        if let Some(key) = entry.key {
+            if let Some(&(first, first_used)) = seen.get(&key) {
+                let severity = if used || first_used {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                diagnostics.push(Diagnostic {
+                    severity,
+                    file: file.to_owned(),
+                    path: format!("{list}[{index}].key"),
+                    message: format!("duplicate key \"{key}\", first used by {list}[{first}]"),
+                });
+                // On an error nothing is emitted; else keep one entry, the used one if any.
+                if used && first_used {
+                    continue;
+                }
+                if used {
+                    seen.insert(key, (index, true));
+                }
+            } else {
+                seen.insert(key, (index, used));
+            }
+        }
+        if used && let Some(value) = entry.value {
+            out.push(value);
+        }
+    }
+    out
+}
 
 /// The compiled config, ready to emit. Every list is sorted, so output is deterministic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,12 +166,12 @@ pub fn item_order(key: &str) -> Vec<u8> {
     k
 }
 
-pub fn prune(edge: &EdgeSettings, validated: &Validated) -> (Edge, Notes) {
+/// Prunes the used experiments and flags (from [`relevant`]) against `edge`.
+pub fn prune(edge: &EdgeSettings, experiments: &[Experiment], flags: &[Flag]) -> (Edge, Notes) {
     let mut notes = Notes::new();
-    let mut flags: Vec<&Flag> = validated.flags.iter().collect();
+    let mut flags: Vec<&Flag> = flags.iter().collect();
     flags.sort_by_key(|f| item_order(&f.key));
-    let mut experiments: Vec<&Experiment> = validated
-        .experiments
+    let mut experiments: Vec<&Experiment> = experiments
         .iter()
         .filter(|e| {
             let never = e.domains.as_ref().is_some_and(Vec::is_empty);
@@ -148,7 +251,13 @@ pub fn prune(edge: &EdgeSettings, validated: &Validated) -> (Edge, Notes) {
             EdgeExperiment {
                 key: e.key.clone(),
                 seed: e.seed.clone(),
-                page_types: e.page_types.clone(),
+                // The edge's page types only, in the experiment's order.
+                page_types: e
+                    .page_types
+                    .iter()
+                    .filter(|p| edge.page_types.contains(p))
+                    .cloned()
+                    .collect(),
                 traffic: e.traffic,
                 layer: e.layer.as_ref().map(|l| (l.key.clone(), l.from, l.to)),
                 hosts,

@@ -335,7 +335,7 @@ fn problems_in_dropped_entries_are_warnings() {
 fn oversized_configs_are_refused_not_run_out_of_memory() {
     let many = format!(
         "{{\"experiments\": [{}]}}",
-        vec!["{}"; codegen::validate::MAX_EXPERIMENTS + 1].join(",")
+        vec!["{}"; codegen::input::platform::MAX_EXPERIMENTS + 1].join(",")
     );
     let errors = compile(&Sources::from_texts(
         &many,

@@ -1,0 +1,75 @@
+//! Reading the input files: the one place codegen reads the file system (`output` writes it).
+
+use crate::diagnostic::{Diagnostic, Severity};
+use std::path::Path;
+
+/// The three input files, by name inside the config directory.
+pub const EXPERIMENTS: &str = "experiments.json";
+pub const SITE_FEATURES: &str = "site-features.json";
+pub const EDGE: &str = "edge.json";
+/// Largest input file read (the seed's experiments.json is ~250 KB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Where the output goes, relative to the repository root.
+pub const OUTPUT: &str = "kraken/src/generated/config.rs";
+
+/// The input texts, each with the name it is shown under in messages.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub experiments: (String, String),
+    pub site_features: (String, String),
+    pub edge: (String, String),
+}
+
+impl Sources {
+    /// Reads the three files of `dir`, shown under `shown` (e.g. `config`). A file that cannot be
+    /// read is reported like any other problem.
+    pub fn read(dir: &Path, shown: &str) -> Result<Self, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let mut read = |name: &str| {
+            let shown = format!("{shown}/{name}");
+            let path = dir.join(name);
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_FILE_BYTES {
+                let message = format!("{size} bytes, more than the {MAX_FILE_BYTES} codegen reads");
+                errors.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: shown.clone(),
+                    path: String::new(),
+                    message,
+                });
+                return (shown, String::new());
+            }
+            match std::fs::read_to_string(&path) {
+                Ok(text) => (shown, text),
+                Err(e) => {
+                    errors.push(Diagnostic {
+                        severity: Severity::Error,
+                        file: shown.clone(),
+                        path: String::new(),
+                        message: format!("cannot read: {e}"),
+                    });
+                    (shown, String::new())
+                }
+            }
+        };
+        let sources = Self {
+            experiments: read(EXPERIMENTS),
+            site_features: read(SITE_FEATURES),
+            edge: read(EDGE),
+        };
+        if errors.is_empty() {
+            Ok(sources)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// In-memory sources shown under `config/` (tests, benches, fuzzing).
+    pub fn from_texts(experiments: &str, site_features: &str, edge: &str) -> Self {
+        Self {
+            experiments: (format!("config/{EXPERIMENTS}"), experiments.to_owned()),
+            site_features: (format!("config/{SITE_FEATURES}"), site_features.to_owned()),
+            edge: (format!("config/{EDGE}"), edge.to_owned()),
+        }
+    }
+}
