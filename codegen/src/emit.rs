@@ -20,8 +20,8 @@ pub fn digest(edge: &Edge) -> String {
     )
 }
 
-pub fn emit(edge: &Edge) -> String {
-    let digest = digest(edge);
+/// The Rust source of `edge`, whose [`digest`] is `digest`.
+pub fn emit(edge: &Edge, digest: &str) -> String {
     let exp_idents = idents("EXP_", edge.experiments.iter().map(|e| e.key.as_str()));
     let host_idents = idents("HOST_", edge.hosts.iter().map(|h| h.name.as_str()));
     let page_idents = idents("PAGE_", edge.page_types.iter().map(|p| p.name.as_str()));

@@ -13,9 +13,10 @@ pub mod emit;
 pub mod input;
 pub mod output;
 pub mod prune;
+pub mod report;
 pub mod sources;
 
-pub use sources::{EDGE, EXPERIMENTS, MAX_FILE_BYTES, OUTPUT, SITE_FEATURES, Sources};
+pub use sources::{EDGE, EXPERIMENTS, MAX_FILE_BYTES, OUTPUT, SITE_FEATURES, Sources, find_root};
 
 use diagnostic::{Diagnostic, Severity};
 use input::{edge, platform};
@@ -25,10 +26,39 @@ use input::{edge, platform};
 pub struct Compiled {
     pub edge: prune::Edge,
     pub source: String,
+    /// Digest of the pruned config, as in the source's header and `DIGEST`.
+    pub digest: String,
     pub warnings: Vec<Diagnostic>,
-    pub summary: String,
+    pub counts: Counts,
     /// Worst-case distinct keys per page type and host case.
     pub budget: Vec<budget::Row>,
+}
+
+/// How much of the config the edge kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub experiments: usize,
+    pub relevant_experiments: usize,
+    pub flags: usize,
+    pub edge_flags: usize,
+    /// Named host cases (the catch-all comes on top).
+    pub host_cases: usize,
+    pub page_types: usize,
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} experiments -> {} relevant; {} flags -> {} edge; {} host cases + catch-all; {} page types",
+            self.experiments,
+            self.relevant_experiments,
+            self.flags,
+            self.edge_flags,
+            self.host_cases,
+            self.page_types,
+        )
+    }
 }
 
 /// Reads, decides relevance, prunes and emits. Every error is collected before failing.
@@ -105,21 +135,22 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
         diagnostics.sort_by_key(|d| d.severity);
         return Err(diagnostics);
     }
-    let summary = format!(
-        "{} experiments -> {} relevant; {} flags -> {} edge; {} host cases + catch-all; {} page types",
-        experiments_total,
-        edge.experiments.len(),
-        flags_total,
-        edge.flags.len(),
-        edge.hosts.len(),
-        edge.page_types.len(),
-    );
-    let source = emit::emit(&edge);
+    let counts = Counts {
+        experiments: experiments_total,
+        relevant_experiments: edge.experiments.len(),
+        flags: flags_total,
+        edge_flags: edge.flags.len(),
+        host_cases: edge.hosts.len(),
+        page_types: edge.page_types.len(),
+    };
+    let digest = emit::digest(&edge);
+    let source = emit::emit(&edge, &digest);
     Ok(Compiled {
+        digest,
         edge,
         source,
         warnings: diagnostics,
-        summary,
+        counts,
         budget,
     })
 }

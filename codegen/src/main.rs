@@ -1,90 +1,162 @@
-//! `cargo codegen generate|check|budget [--config DIR] [--out FILE]`: the command line.
+//! `cargo codegen generate|check|budget [--config DIR] [--out FILE] [--json]`: the command line.
 
+use codegen::diagnostic::{Diagnostic, Severity};
 use codegen::output::{Mode, Outcome, ensure_file_contents};
-use codegen::{OUTPUT, Sources, budget, compile};
-use std::path::{Path, PathBuf};
+use codegen::{OUTPUT, Sources, budget, compile, find_root, report::report};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: codegen <generate|check|budget> [--config DIR] [--out FILE]
+const USAGE: &str = "usage: codegen <generate|check|budget> [--config DIR] [--out FILE] [--json]
 
   generate   validate config/, prune it and write kraken/src/generated/config.rs
   check      validate and fail when the committed generated code is stale
   budget     validate and print the cache-variant table, every page type and host case
-  --config   the directory holding experiments.json, site-features.json, edge.json (default: config)
-  --out      the generated file (default: kraken/src/generated/config.rs)";
+  --config   the directory holding experiments.json, site-features.json, edge.json
+             (default: config/ of the checkout holding the current directory)
+  --out      the generated file (default: kraken/src/generated/config.rs of that checkout)
+  --json     print a JSON report on stdout (status, digest, counts, errors, warnings)";
+
+struct Args {
+    mode: Mode,
+    budget_only: bool,
+    config: Option<(PathBuf, String)>,
+    out: Option<(PathBuf, String)>,
+    json: bool,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mode, budget_only) = match args.first().map(String::as_str) {
-        Some("generate") => (Mode::Write, false),
-        Some("check") => (Mode::Check, false),
-        Some("budget") => (Mode::Check, true),
-        Some("-h" | "--help") => {
+    let args = match parse_args(std::env::args().skip(1).collect()) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        _ => return usage_error("expected a command"),
+        Err(message) => return usage_error(&message),
     };
-    // Paths default to the repository root, wherever the command runs from.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let (mut config, mut shown_config) = (root.join("config"), "config".to_owned());
-    let (mut out, mut shown_out) = (root.join(OUTPUT), OUTPUT.to_owned());
-    let mut rest = args[1..].iter();
-    while let Some(arg) = rest.next() {
-        let Some(value) = rest.next() else {
-            return usage_error(&format!("{arg} needs a value"));
-        };
-        match arg.as_str() {
-            "--config" => {
-                (config, shown_config) =
-                    (PathBuf::from(value), value.trim_end_matches('/').to_owned())
-            }
-            "--out" => (out, shown_out) = (PathBuf::from(value), value.clone()),
-            _ => return usage_error(&format!("unknown option {arg}")),
+    // Defaults come from the checkout the command runs in, found now, not where it was built.
+    let root = || {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        find_root(&cwd).ok_or_else(|| {
+            format!(
+                "{} is not inside a Kraken checkout (no directory above it holds config/edge.json \
+                 and codegen/): run codegen there, or give --config and --out",
+                cwd.display()
+            )
+        })
+    };
+    let (config, shown_config) = match args.config {
+        Some(c) => c,
+        None => match root() {
+            Ok(root) => (root.join("config"), "config".to_owned()),
+            Err(message) => return usage_error(&message),
+        },
+    };
+    let (out, shown_out) = match args.out {
+        Some(o) => o,
+        None => match root() {
+            Ok(root) => (root.join(OUTPUT), OUTPUT.to_owned()),
+            Err(message) => return usage_error(&message),
+        },
+    };
+    let json = |status: &str, compiled, message: Option<&str>| {
+        if args.json {
+            println!("{:#}", report(status, &shown_out, compiled, message));
         }
-    }
+    };
 
     let compiled = match Sources::read(&config, &shown_config).and_then(|s| compile(&s)) {
         Ok(c) => c,
         Err(diagnostics) => {
-            let errors = diagnostics
-                .iter()
-                .filter(|d| d.severity == codegen::diagnostic::Severity::Error)
-                .count();
+            let errors = count_errors(&diagnostics);
             for d in &diagnostics {
                 eprintln!("{d}");
             }
-            eprintln!("error: {errors} problem(s) in {shown_config}/; nothing was written");
+            let message = format!("{errors} problem(s) in {shown_config}/; nothing was written");
+            eprintln!("error: {message}");
+            json("refused", Err(&diagnostics), Some(&message));
             return ExitCode::FAILURE;
         }
     };
     for w in &compiled.warnings {
         eprintln!("{w}");
     }
-    if budget_only {
+    if args.budget_only {
         print!("{}", budget::table(&compiled.budget, None));
         return ExitCode::SUCCESS;
     }
     // Rows of the cache-variant table: short configs in full, long ones condensed.
     eprint!("{}", budget::table(&compiled.budget, Some(12)));
-    match ensure_file_contents(&out, &shown_out, &compiled.source, mode) {
+    match ensure_file_contents(&out, &shown_out, &compiled.source, args.mode) {
         Ok(outcome) => {
-            let what = match (mode, outcome) {
+            let what = match (args.mode, outcome) {
                 (Mode::Check, _) => "up to date",
                 (Mode::Write, Outcome::Unchanged) => "unchanged",
                 (Mode::Write, Outcome::Written) => "written",
             };
-            println!("{}; {shown_out} {what}", compiled.summary);
+            if args.json {
+                json(what, Ok(&compiled), None);
+            } else {
+                println!("{}; {shown_out} {what}", compiled.counts);
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {
             eprintln!("error: {message}");
+            let status = match args.mode {
+                Mode::Check if out.exists() => "stale",
+                Mode::Check => "missing",
+                Mode::Write => "failed",
+            };
+            json(status, Ok(&compiled), Some(&message));
             ExitCode::FAILURE
         }
     }
+}
+
+/// `Ok(None)`: help was asked for.
+fn parse_args(args: Vec<String>) -> Result<Option<Args>, String> {
+    let (mode, budget_only) = match args.first().map(String::as_str) {
+        Some("generate") => (Mode::Write, false),
+        Some("check") => (Mode::Check, false),
+        Some("budget") => (Mode::Check, true),
+        Some("-h" | "--help") => return Ok(None),
+        _ => return Err("expected a command".into()),
+    };
+    let mut parsed = Args {
+        mode,
+        budget_only,
+        config: None,
+        out: None,
+        json: false,
+    };
+    let mut rest = args[1..].iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--json" {
+            parsed.json = true;
+            continue;
+        }
+        let Some(value) = rest.next() else {
+            return Err(format!("{arg} needs a value"));
+        };
+        match arg.as_str() {
+            "--config" => {
+                parsed.config = Some((PathBuf::from(value), value.trim_end_matches('/').to_owned()))
+            }
+            "--out" => parsed.out = Some((PathBuf::from(value), value.clone())),
+            _ => return Err(format!("unknown option {arg}")),
+        }
+    }
+    if parsed.json && budget_only {
+        return Err("--json reports generate and check; budget prints its table".into());
+    }
+    Ok(Some(parsed))
+}
+
+fn count_errors(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count()
 }
 
 fn usage_error(message: &str) -> ExitCode {

@@ -1,7 +1,7 @@
 //! Reading the input files: the one place codegen reads the file system (`output` writes it).
 
 use crate::diagnostic::{Diagnostic, Severity};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The three input files, by name inside the config directory.
 pub const EXPERIMENTS: &str = "experiments.json";
@@ -72,4 +72,16 @@ impl Sources {
             edge: (format!("config/{EDGE}"), edge.to_owned()),
         }
     }
+}
+
+/// The Kraken checkout holding `start`: the nearest directory at or above it with
+/// `config/edge.json` and `codegen/Cargo.toml`. Found at run time, not baked in at build time,
+/// so a binary built in one checkout (a shared `CARGO_TARGET_DIR`) works on the one it runs in.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| {
+            dir.join("config").join(EDGE).is_file() && dir.join("codegen/Cargo.toml").is_file()
+        })
+        .map(Path::to_path_buf)
 }

@@ -232,3 +232,140 @@ fn collect(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn the_json_report_carries_status_digest_counts_and_problems() {
+    let dir = scratch("json");
+    let out = dir.join("config.rs");
+    let run = |command: &str, config: &str| {
+        let run = codegen(&[
+            command,
+            "--json",
+            "--config",
+            config,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
+        (run.status.code(), report)
+    };
+    let (code, report) = run("check", FIXTURE);
+    assert_eq!(
+        (code, report["status"].as_str()),
+        (Some(1), Some("missing"))
+    );
+    let (code, report) = run("generate", FIXTURE);
+    assert_eq!(
+        (code, report["status"].as_str()),
+        (Some(0), Some("written"))
+    );
+    let compiled = compile(&Sources::read(Path::new(FIXTURE), "config").unwrap()).unwrap();
+    assert_eq!(report["digest"], compiled.digest.as_str());
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains(&format!(
+        "pub const DIGEST: &str = \"{}\";",
+        compiled.digest
+    )));
+    assert_eq!(
+        report["counts"],
+        serde_json::json!({"experiments": 7, "relevant_experiments": 3, "flags": 3,
+            "edge_flags": 2, "host_cases": 3, "page_types": 2})
+    );
+    assert_eq!(report["summary"], compiled.counts.to_string());
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let (code, report) = run("generate", FIXTURE);
+    assert_eq!(
+        (code, report["status"].as_str()),
+        (Some(0), Some("unchanged"))
+    );
+    let (code, report) = run("check", FIXTURE);
+    assert_eq!(
+        (code, report["status"].as_str()),
+        (Some(0), Some("up to date"))
+    );
+
+    // A refused config: errors and warnings by file and path, no digest, nothing written.
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    for name in ["site-features.json", "edge.json"] {
+        std::fs::copy(Path::new(FIXTURE).join(name), bad.join(name)).unwrap();
+    }
+    let mut exps: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(FIXTURE).join("experiments.json")).unwrap(),
+    )
+    .unwrap();
+    exps["experiments"][0]["traffic"] = "all".into();
+    exps["experiments"][3]["traffic"] = "all".into(); // a draft: a warning
+    std::fs::write(bad.join("experiments.json"), exps.to_string()).unwrap();
+    let (code, report) = run("generate", bad.to_str().unwrap());
+    assert_eq!(
+        (code, report["status"].as_str()),
+        (Some(1), Some("refused"))
+    );
+    assert_eq!(report["digest"], serde_json::Value::Null);
+    let problem = |list: &str| {
+        let items = report[list].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}: {items:?}");
+        (
+            items[0]["path"].as_str().unwrap().to_owned(),
+            items[0]["file"].as_str().unwrap().to_owned(),
+        )
+    };
+    let file = format!("{}/experiments.json", bad.to_str().unwrap());
+    assert_eq!(
+        problem("errors"),
+        ("experiments[0].traffic".into(), file.clone())
+    );
+    assert_eq!(problem("warnings"), ("experiments[3].traffic".into(), file));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), written);
+}
+
+#[test]
+fn default_paths_are_the_checkout_of_the_current_directory() {
+    // A copy of the repository's inputs, run from a subdirectory of it: this binary was built
+    // from another checkout (this one), yet reads and writes the copy's files only.
+    let copy = scratch("checkout");
+    for dir in ["config", "codegen/src", "kraken/src/generated"] {
+        std::fs::create_dir_all(copy.join(dir)).unwrap();
+    }
+    for name in ["experiments.json", "site-features.json", "edge.json"] {
+        std::fs::copy(
+            Path::new(FIXTURE).join(name),
+            copy.join("config").join(name),
+        )
+        .unwrap();
+    }
+    std::fs::write(copy.join("codegen/Cargo.toml"), "").unwrap();
+    let ours = std::fs::read(root().join(OUTPUT)).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_codegen"))
+        .arg("generate")
+        .current_dir(copy.join("codegen/src"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let expected = std::fs::read_to_string(Path::new(FIXTURE).join("expected.rs")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(copy.join(OUTPUT)).unwrap(),
+        expected
+    );
+    assert_eq!(
+        std::fs::read(root().join(OUTPUT)).unwrap(),
+        ours,
+        "this checkout untouched"
+    );
+
+    // Outside any checkout, defaults are refused rather than guessed.
+    let outside = scratch("outside");
+    let run = Command::new(env!("CARGO_BIN_EXE_codegen"))
+        .arg("check")
+        .current_dir(&outside)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("is not inside a Kraken checkout"));
+}
