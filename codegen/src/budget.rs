@@ -23,15 +23,11 @@ pub struct Row {
 /// Outcomes a visitor can get: each variation owning buckets, plus "not enrolled" when traffic,
 /// rounding or a layer leaves some units out.
 pub fn outcomes(e: &EdgeExperiment) -> u128 {
-    let owning = e
-        .variations
-        .iter()
-        .filter(|(_, start, end)| start < end)
-        .count() as u128;
+    let owning = e.variations.iter().filter(|v| v.start < v.end).count() as u128;
     let covered: u32 = e
         .variations
         .iter()
-        .map(|(_, start, end)| u32::from(end - start))
+        .map(|v| u32::from(v.end - v.start))
         .sum();
     let layer_full = e
         .layer
@@ -74,7 +70,8 @@ pub fn rows(edge: &Edge) -> Vec<Row> {
                 n.saturating_mul(
                     e.variations.len() as u128
                         + u128::from(
-                            outcomes(e) > e.variations.iter().filter(|v| v.1 < v.2).count() as u128,
+                            outcomes(e)
+                                > e.variations.iter().filter(|v| v.start < v.end).count() as u128,
                         ),
                 )
             });

@@ -4,27 +4,45 @@
 //! Config strings only ever become string or byte-string *literals* (escaped by proc-macro2), and
 //! identifiers are built from `[A-Z0-9_]` alone, so no config value can break out of the code.
 
-use crate::prune::{Edge, HostCase};
+use crate::canonical::canonical;
+use crate::prune::{Edge, EdgeFlag, HostCase};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
-use std::collections::BTreeSet;
 
 /// The command that regenerates the output, named in its header and in `check` failures.
 pub const REGENERATE: &str = "cargo codegen generate";
 
 /// Digest of the pruned config: same edge behaviour, same digest (metadata does not count).
+/// Computed from [`canonical`], so it does not depend on how codegen's types print.
 pub fn digest(edge: &Edge) -> String {
     format!(
         "{:032x}",
-        xxhash_rust::xxh3::xxh3_128(format!("{edge:?}").as_bytes())
+        xxhash_rust::xxh3::xxh3_128(canonical(edge).as_bytes())
     )
 }
 
 /// The Rust source of `edge`, whose [`digest`] is `digest`.
 pub fn emit(edge: &Edge, digest: &str) -> String {
-    let exp_idents = idents("EXP_", edge.experiments.iter().map(|e| e.key.as_str()));
-    let host_idents = idents("HOST_", edge.hosts.iter().map(|h| h.name.as_str()));
-    let page_idents = idents("PAGE_", edge.page_types.iter().map(|p| p.name.as_str()));
+    let exp_idents: Vec<Ident> = edge
+        .experiments
+        .iter()
+        .map(|e| ident("EXP_", &e.key, '-'))
+        .collect();
+    let flag_idents: Vec<Ident> = edge
+        .flags
+        .iter()
+        .map(|f| ident("FLAG_", &f.key, '-'))
+        .collect();
+    let host_idents: Vec<Ident> = edge
+        .hosts
+        .iter()
+        .map(|h| ident("HOST_", &h.name, '.'))
+        .collect();
+    let page_idents: Vec<Ident> = edge
+        .page_types
+        .iter()
+        .map(|p| ident("PAGE_", &p.name, '-'))
+        .collect();
     let other_hosts = Ident::new("OTHER_HOSTS", Span::call_site());
 
     let page_arms = edge.page_types.iter().zip(&page_idents).map(|(p, ident)| {
@@ -61,10 +79,17 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
             }
         }
     };
-    let flags = edge.flags.iter().map(|f| {
+    let flag_item = |f: &EdgeFlag, value: &str| format!("ff:{}={value}", f.key);
+    let flags = edge.flags.iter().zip(&flag_idents).map(|(f, ident)| {
         let key = &f.key;
-        let values = &f.values;
-        quote! { Flag { key: #key, values: &[#(#values),*] }, }
+        let default = flag_item(f, &f.default);
+        let values = f.values.iter().map(|v| {
+            let item = flag_item(f, v);
+            quote! { FlagValue { value: #v, item: #item }, }
+        });
+        quote! {
+            static #ident: Flag = Flag { key: #key, default: #default, values: &[#(#values)*] };
+        }
     });
     let pages = edge.page_types.iter().zip(&page_idents).map(|(p, ident)| {
         let name = &p.name;
@@ -73,28 +98,40 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
             static #ident: PageType = PageType { name: #name, experiments: &[#(&#list),*] };
         }
     });
-    let host_case = |h: &HostCase, ident: &Ident| {
+    // A host's rules are a `const` beside it: its `flags`, and what rustc joins its `flag_items`
+    // from (a static cannot read itself).
+    let host_case = |h: &HostCase, ident: &Ident, rules_ident: Option<Ident>| {
         let name = &h.name;
-        let items = edge
-            .flags
-            .iter()
-            .zip(&h.flag_values)
-            .map(|(f, v)| format!("ff:{}={v}", f.key))
-            .collect::<Vec<_>>()
-            .join(";");
-        let values = &h.flag_values;
+        let rules = h.rule_values.iter().map(|(i, v)| {
+            let flag = &flag_idents[*i];
+            let item = flag_item(&edge.flags[*i], v);
+            quote! { HostFlag { flag: &#flag, item: #item }, }
+        });
+        let (rules_const, rules) = match rules_ident {
+            Some(r) => (
+                quote! { const #r: &[HostFlag] = &[#(#rules)*]; },
+                quote! { #r },
+            ),
+            None => (quote! {}, quote! { NO_RULES }),
+        };
         quote! {
-            static #ident: HostCase = HostCase { name: #name, flag_items: #items, flag_values: &[#(#values),*] };
+            static #ident: HostCase = HostCase {
+                name: #name,
+                flags: #rules,
+                flag_items: flag_items!(#rules),
+            };
+            #rules_const
         }
     };
     let hosts = edge
         .hosts
         .iter()
         .zip(&host_idents)
-        .map(|(h, ident)| host_case(h, ident));
-    let other = host_case(&edge.other_hosts, &other_hosts);
+        .map(|(h, ident)| host_case(h, ident, Some(self::ident("RULES_", &h.name, '.'))));
+    let other = host_case(&edge.other_hosts, &other_hosts, None);
     let experiments = edge.experiments.iter().zip(&exp_idents).map(|(e, ident)| {
         let key = &e.key;
+        let traffic = Literal::u16_unsuffixed(e.traffic);
         let bucket_prefix = format!("{}:", e.seed);
         let layer = match &e.layer {
             Some((layer, from, to)) => {
@@ -111,17 +148,22 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
             }
             None => quote! { None },
         };
-        let variations = e.variations.iter().map(|(v, start, end)| {
-            let item = format!("exp:{key}={v}");
+        let variations = e.variations.iter().map(|v| {
+            let variation = &v.key;
+            let item = format!("exp:{key}={variation}");
+            let weight = Literal::u16_unsuffixed(v.weight);
             let (start, end) = (
-                Literal::u16_unsuffixed(*start),
-                Literal::u16_unsuffixed(*end),
+                Literal::u16_unsuffixed(v.start),
+                Literal::u16_unsuffixed(v.end),
             );
-            quote! { Variation { key: #v, item: #item, start: #start, end: #end }, }
+            quote! {
+                Variation { key: #variation, weight: #weight, item: #item, start: #start, end: #end },
+            }
         });
         quote! {
             static #ident: Experiment = Experiment {
                 key: #key,
+                traffic: #traffic,
                 bucket_prefix: #bucket_prefix,
                 layer: #layer,
                 hosts: #hosts,
@@ -131,7 +173,20 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
     });
 
     // Only what is used: an empty config must not leave unused imports.
-    let mut imports = vec!["Config", "Flag", "HostCase", "PageType"];
+    let mut imports = vec![
+        "Config",
+        "Flag",
+        "HostCase",
+        "NO_RULES",
+        "PageType",
+        "flag_items",
+    ];
+    if !edge.flags.is_empty() {
+        imports.push("FlagValue");
+    }
+    if !edge.hosts.is_empty() {
+        imports.push("HostFlag");
+    }
     if !edge.experiments.is_empty() {
         imports.extend(["Experiment", "Variation"]);
     }
@@ -152,7 +207,9 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
 
         #host_fn
 
-        static FLAGS: &[Flag] = &[#(#flags)*];
+        static FLAGS: &[&Flag] = &[#(&#flag_idents),*];
+
+        #(#flags)*
 
         #(#pages)*
 
@@ -195,29 +252,31 @@ fn spaced(body: &str) -> String {
     out
 }
 
-/// `SCREAMING_SNAKE` identifiers with a prefix, unique even where two names mangle alike
-/// (`a-b` and `a_b`).
-fn idents<'a>(prefix: &str, names: impl Iterator<Item = &'a str>) -> Vec<Ident> {
-    let mut taken = BTreeSet::new();
-    names
-        .map(|name| {
-            let base: String = format!(
-                "{prefix}{}",
-                name.chars()
-                    .map(|c| if c.is_ascii_alphanumeric() {
-                        c.to_ascii_uppercase()
-                    } else {
-                        '_'
-                    })
-                    .collect::<String>()
-            );
-            let mut ident = base.clone();
-            let mut n = 2;
-            while !taken.insert(ident.clone()) {
-                ident = format!("{base}_{n}");
-                n += 1;
-            }
-            Ident::new(&ident, Span::call_site())
-        })
-        .collect()
+/// `SCREAMING_SNAKE` identifier for `name`, a function of the name alone (so adding a name never
+/// renames another) and injective. A name made of `[a-z0-9]` runs joined by single `sep`s reads
+/// as itself: `hero-banner` → `EXP_HERO_BANNER`, `example.co.uk` → `HOST_EXAMPLE_CO_UK`. Any
+/// other name has every character outside `[a-z0-9]` written `_`, then `__` and those
+/// characters' code points in hex: `a_b` → `EXP_A_B__5F`. Such identifiers hold `__` and the
+/// plain ones never do; the hex list (no `__` in it) says what each `_` was.
+pub fn ident(prefix: &str, name: &str, sep: char) -> Ident {
+    let plain_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let plain = !name.is_empty()
+        && name
+            .split(sep)
+            .all(|run| !run.is_empty() && run.chars().all(plain_char));
+    let mut out = prefix.to_owned();
+    let mut escaped = Vec::new();
+    for c in name.chars() {
+        if plain_char(c) {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            out.push('_');
+            escaped.push(format!("{:X}", u32::from(c)));
+        }
+    }
+    if !plain {
+        out.push_str("__");
+        out.push_str(&escaped.join("_"));
+    }
+    Ident::new(&out, Span::call_site())
 }

@@ -8,6 +8,7 @@
 //! files, [`output`] writes the generated one, `main` is the command line.
 
 pub mod budget;
+pub mod canonical;
 pub mod diagnostic;
 pub mod emit;
 pub mod input;

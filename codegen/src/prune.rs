@@ -123,6 +123,16 @@ pub struct Edge {
     pub other_hosts: HostCase,
 }
 
+impl Edge {
+    /// The value of `flags[flag]` on `host`: its rule's, else the flag's default.
+    pub fn flag_value<'a>(&'a self, host: &'a HostCase, flag: usize) -> &'a str {
+        host.rule_values
+            .iter()
+            .find(|(f, _)| *f == flag)
+            .map_or(&self.flags[flag].default, |(_, v)| v)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageType {
     pub name: String,
@@ -139,21 +149,34 @@ pub struct EdgeExperiment {
     pub layer: Option<(String, u16, u16)>,
     /// Indices into `Edge::hosts` when the experiment targets domains.
     pub hosts: Option<Vec<usize>>,
-    /// `(key, start, end)`: the unit's bucket `n` is in this variation when `start <= n < end`.
-    pub variations: Vec<(String, u16, u16)>,
+    /// In config order.
+    pub variations: Vec<EdgeVariation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeVariation {
+    pub key: String,
+    /// Basis points, as configured (before traffic).
+    pub weight: u16,
+    /// The unit's bucket `n` is in this variation when `start <= n < end` (traffic applied).
+    pub start: u16,
+    pub end: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EdgeFlag {
     pub key: String,
     pub values: Vec<String>,
+    /// The value on every host no rule names.
+    pub default: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostCase {
     pub name: String,
-    /// Value of each flag of `Edge::flags` on this host.
-    pub flag_values: Vec<String>,
+    /// `(index into Edge::flags, value)` for each flag with a rule naming this host (the first
+    /// such rule's value), ascending. Every other flag takes its default here.
+    pub rule_values: Vec<(usize, String)>,
 }
 
 /// What pruning noticed that is legal but likely a mistake.
@@ -206,14 +229,14 @@ pub fn prune(edge: &EdgeSettings, experiments: &[Experiment], flags: &[Flag]) ->
     }
     let host_case = |name: &str| HostCase {
         name: name.to_owned(),
-        flag_values: flags
+        rule_values: flags
             .iter()
-            .map(|f| {
+            .enumerate()
+            .filter_map(|(i, f)| {
                 f.rules
                     .iter()
                     .find(|r| r.domains.iter().any(|d| d == name))
-                    .map_or(&f.default, |r| &r.value)
-                    .clone()
+                    .map(|r| (i, r.value.clone()))
             })
             .collect(),
     };
@@ -225,7 +248,7 @@ pub fn prune(edge: &EdgeSettings, experiments: &[Experiment], flags: &[Flag]) ->
         .collect();
     let other_hosts = HostCase {
         name: String::new(),
-        flag_values: flags.iter().map(|f| f.default.clone()).collect(),
+        rule_values: Vec::new(),
     };
 
     let experiments: Vec<EdgeExperiment> = experiments
@@ -239,7 +262,12 @@ pub fn prune(edge: &EdgeSettings, experiments: &[Experiment], flags: &[Flag]) ->
                     // SPEC §3: [s_i, s_i + floor(w_i * t / 10000)); s_i counts full weights, so
                     // raising traffic never moves an enrolled unit.
                     let owned = u32::from(v.weight) * u32::from(e.traffic) / 10_000;
-                    let range = (v.key.clone(), start as u16, (start + owned) as u16);
+                    let range = EdgeVariation {
+                        key: v.key.clone(),
+                        weight: v.weight,
+                        start: start as u16,
+                        end: (start + owned) as u16,
+                    };
                     start += u32::from(v.weight);
                     range
                 })
@@ -281,6 +309,7 @@ pub fn prune(edge: &EdgeSettings, experiments: &[Experiment], flags: &[Flag]) ->
         .map(|f| EdgeFlag {
             key: f.key.clone(),
             values: f.values.clone(),
+            default: f.default.clone(),
         })
         .collect();
     (

@@ -125,11 +125,15 @@ fn check_key(input: &RequestInput<'_>, key: &str) {
                 .position(|f| f.key == k)
                 .unwrap_or_else(|| panic!("{item}: undeclared flag"));
             assert!(
-                CONFIG.flags[i].values.contains(&v),
+                CONFIG.flags[i].values.iter().any(|x| x.value == v),
                 "{item}: undeclared value"
             );
             if input.query.is_none() {
-                assert_eq!(v, host.flag_values[i], "{item}: not the host's value");
+                assert_eq!(
+                    *item,
+                    host.flag_item(CONFIG.flags[i]),
+                    "{item}: not the host's value"
+                );
             }
             flags_seen[i] += 1;
         } else {

@@ -119,19 +119,26 @@ fn check_edge(edge: &Edge, source: &str) {
         assert!(!e.page_types.is_empty(), "{} runs on no page type", e.key);
         assert!((1..=32).contains(&e.variations.len()));
         let mut end_before = 0;
-        for (i, (v, start, end)) in e.variations.iter().enumerate() {
+        for (i, variation) in e.variations.iter().enumerate() {
+            let (v, start, end) = (&variation.key, variation.start, variation.end);
             assert!(is_key(v), "variation key {v:?}");
             assert!(
-                !e.variations[..i].iter().any(|w| &w.0 == v),
+                !e.variations[..i].iter().any(|w| &w.key == v),
                 "duplicate variation {v}"
             );
             assert!(
-                end_before <= *start && start <= end && *end <= 10_000,
+                end_before <= start && start <= end && end <= 10_000,
                 "ranges of {}: {:?}",
                 e.key,
                 e.variations
             );
-            end_before = *end;
+            assert_eq!(
+                u32::from(end - start),
+                u32::from(variation.weight) * u32::from(e.traffic) / 10_000,
+                "range of {}={v} is not its weight scaled by traffic",
+                e.key
+            );
+            end_before = end;
             assert!(
                 source.contains(&format!("\"exp:{}={v}\"", e.key)),
                 "item exp:{}={v} not emitted",
@@ -158,10 +165,12 @@ fn check_edge(edge: &Edge, source: &str) {
         assert!(f.values.iter().all(|v| is_key(v)), "flag {f:?}");
     }
     for h in edge.hosts.iter().chain([&edge.other_hosts]) {
-        assert_eq!(h.flag_values.len(), edge.flags.len());
-        for (f, v) in edge.flags.iter().zip(&h.flag_values) {
+        let flags: Vec<usize> = h.rule_values.iter().map(|(f, _)| *f).collect();
+        strictly_increasing(&flags, "host rule values");
+        for (i, f) in edge.flags.iter().enumerate() {
+            let v = edge.flag_value(h, i);
             assert!(
-                f.values.contains(v),
+                f.values.iter().any(|x| x == v),
                 "host {:?}: {v} not a value of {}",
                 h.name,
                 f.key

@@ -151,14 +151,15 @@ fn write_key(
         if !host.flag_items.is_empty() {
             push_item(key, host.flag_items);
         }
-    } else {
-        for (flag, host_value) in config.flags.iter().zip(host.flag_values) {
-            let value = forced_value(flag, flags).unwrap_or(host_value);
-            push_item(key, "ff:");
-            key.push_str(flag.key);
-            key.push_str("=");
-            key.push_str(value);
-        }
+        return;
+    }
+    // The host's rules are in flag order: one walk beside the flags, no search.
+    let mut rules = host.flags.iter().peekable();
+    for &flag in config.flags {
+        let item = rules
+            .next_if(|rule| std::ptr::eq(rule.flag, flag))
+            .map_or(flag.default, |rule| rule.item);
+        push_item(key, forced_item(flag, flags).unwrap_or(item));
     }
 }
 
@@ -202,9 +203,14 @@ fn forced_variation(experiment: &'static Experiment, list: &[u8]) -> Option<&'st
         })
 }
 
-/// The first `?flags=` item for this flag that names one of its values.
-fn forced_value(flag: &Flag, list: &[u8]) -> Option<&'static str> {
+/// The key item of the first `?flags=` item for this flag that names one of its values.
+fn forced_item(flag: &Flag, list: &[u8]) -> Option<&'static str> {
     items(list)
         .filter(|(key, _)| *key == flag.key.as_bytes())
-        .find_map(|(_, value)| flag.values.iter().copied().find(|v| v.as_bytes() == value))
+        .find_map(|(_, value)| {
+            flag.values
+                .iter()
+                .find(|v| v.value.as_bytes() == value)
+                .map(|v| v.item)
+        })
 }

@@ -2,12 +2,15 @@
 // To regenerate, run in the repository root:
 //     cargo codegen generate
 // Inputs: config/experiments.json, config/site-features.json, config/edge.json
-// Pruned config: 31 experiments, 8 edge flags, 6 named host cases, 4 page types; digest fe3038ffb105a98e876472bc507da34f
+// Pruned config: 31 experiments, 8 edge flags, 6 named host cases, 4 page types; digest 58a28d5222c125c278a3723847d5ddd6
 
-use crate::model::{Config, Experiment, Flag, HostCase, Layer, PageType, Variation};
+use crate::model::{
+    Config, Experiment, Flag, FlagValue, HostCase, HostFlag, Layer, NO_RULES, PageType,
+    Variation, flag_items,
+};
 
 /// Digest of the pruned config these tables were compiled from.
-pub const DIGEST: &str = "fe3038ffb105a98e876472bc507da34f";
+pub const DIGEST: &str = "58a28d5222c125c278a3723847d5ddd6";
 
 pub static CONFIG: Config = Config {
     digest: DIGEST,
@@ -38,40 +41,160 @@ fn host(name: &[u8]) -> &'static HostCase {
     }
 }
 
-static FLAGS: &[Flag] = &[
-    Flag {
-        key: "cookie-banner",
-        values: &["classic", "compact"],
-    },
-    Flag {
-        key: "currency-default",
-        values: &["eur", "gbp", "usd"],
-    },
-    Flag {
-        key: "dark-mode",
-        values: &["off", "on", "auto"],
-    },
-    Flag {
-        key: "footer-variant",
-        values: &["off", "on"],
-    },
-    Flag {
-        key: "map-provider",
-        values: &["osm", "google", "mapbox", "here"],
-    },
-    Flag {
-        key: "new-nav",
-        values: &["off", "on"],
-    },
-    Flag {
-        key: "price-format",
-        values: &["v1", "v2", "v3"],
-    },
-    Flag {
-        key: "search-widget",
-        values: &["legacy", "react", "react_v2"],
-    },
+static FLAGS: &[&Flag] = &[
+    &FLAG_COOKIE_BANNER,
+    &FLAG_CURRENCY_DEFAULT,
+    &FLAG_DARK_MODE,
+    &FLAG_FOOTER_VARIANT,
+    &FLAG_MAP_PROVIDER,
+    &FLAG_NEW_NAV,
+    &FLAG_PRICE_FORMAT,
+    &FLAG_SEARCH_WIDGET,
 ];
+
+static FLAG_COOKIE_BANNER: Flag = Flag {
+    key: "cookie-banner",
+    default: "ff:cookie-banner=classic",
+    values: &[
+        FlagValue {
+            value: "classic",
+            item: "ff:cookie-banner=classic",
+        },
+        FlagValue {
+            value: "compact",
+            item: "ff:cookie-banner=compact",
+        },
+    ],
+};
+
+static FLAG_CURRENCY_DEFAULT: Flag = Flag {
+    key: "currency-default",
+    default: "ff:currency-default=eur",
+    values: &[
+        FlagValue {
+            value: "eur",
+            item: "ff:currency-default=eur",
+        },
+        FlagValue {
+            value: "gbp",
+            item: "ff:currency-default=gbp",
+        },
+        FlagValue {
+            value: "usd",
+            item: "ff:currency-default=usd",
+        },
+    ],
+};
+
+static FLAG_DARK_MODE: Flag = Flag {
+    key: "dark-mode",
+    default: "ff:dark-mode=off",
+    values: &[
+        FlagValue {
+            value: "off",
+            item: "ff:dark-mode=off",
+        },
+        FlagValue {
+            value: "on",
+            item: "ff:dark-mode=on",
+        },
+        FlagValue {
+            value: "auto",
+            item: "ff:dark-mode=auto",
+        },
+    ],
+};
+
+static FLAG_FOOTER_VARIANT: Flag = Flag {
+    key: "footer-variant",
+    default: "ff:footer-variant=off",
+    values: &[
+        FlagValue {
+            value: "off",
+            item: "ff:footer-variant=off",
+        },
+        FlagValue {
+            value: "on",
+            item: "ff:footer-variant=on",
+        },
+    ],
+};
+
+static FLAG_MAP_PROVIDER: Flag = Flag {
+    key: "map-provider",
+    default: "ff:map-provider=osm",
+    values: &[
+        FlagValue {
+            value: "osm",
+            item: "ff:map-provider=osm",
+        },
+        FlagValue {
+            value: "google",
+            item: "ff:map-provider=google",
+        },
+        FlagValue {
+            value: "mapbox",
+            item: "ff:map-provider=mapbox",
+        },
+        FlagValue {
+            value: "here",
+            item: "ff:map-provider=here",
+        },
+    ],
+};
+
+static FLAG_NEW_NAV: Flag = Flag {
+    key: "new-nav",
+    default: "ff:new-nav=off",
+    values: &[
+        FlagValue {
+            value: "off",
+            item: "ff:new-nav=off",
+        },
+        FlagValue {
+            value: "on",
+            item: "ff:new-nav=on",
+        },
+    ],
+};
+
+static FLAG_PRICE_FORMAT: Flag = Flag {
+    key: "price-format",
+    default: "ff:price-format=v1",
+    values: &[
+        FlagValue {
+            value: "v1",
+            item: "ff:price-format=v1",
+        },
+        FlagValue {
+            value: "v2",
+            item: "ff:price-format=v2",
+        },
+        FlagValue {
+            value: "v3",
+            item: "ff:price-format=v3",
+        },
+    ],
+};
+
+static FLAG_SEARCH_WIDGET: Flag = Flag {
+    key: "search-widget",
+    default: "ff:search-widget=legacy",
+    values: &[
+        FlagValue {
+            value: "legacy",
+            item: "ff:search-widget=legacy",
+        },
+        FlagValue {
+            value: "react",
+            item: "ff:search-widget=react",
+        },
+        FlagValue {
+            value: "react_v2",
+            item: "ff:search-widget=react_v2",
+        },
+    ],
+};
 
 static PAGE_DEALS: PageType = PageType {
     name: "deals",
@@ -84,7 +207,7 @@ static PAGE_DEALS: PageType = PageType {
         &EXP_FREE_CANCELLATION_BADGE,
         &EXP_HOTEL_CTA_COPY,
         &EXP_LOYALTY_BANNER,
-        &EXP_PHOTO_LAZY_LOAD_V2,
+        &EXP_PHOTO_LAZY_LOAD_V2__2D_2D_5F,
     ],
 };
 
@@ -99,7 +222,7 @@ static PAGE_DESTINATION: PageType = PageType {
         &EXP_DESTINATION_NEIGHBOURHOOD_GUIDE,
         &EXP_FOOTER_LINKS_SEO,
         &EXP_MAP_CLUSTER_PINS,
-        &EXP_PHOTO_LAZY_LOAD_V2,
+        &EXP_PHOTO_LAZY_LOAD_V2__2D_2D_5F,
         &EXP_PRICE_DISPLAY_PER_NIGHT,
         &EXP_SEARCH_AUTOCOMPLETE_RANKING,
         &EXP_SEARCH_SORT,
@@ -119,7 +242,7 @@ static PAGE_HOME: PageType = PageType {
         &EXP_HOMEPAGE_SEARCH_BOX,
         &EXP_LOYALTY_BANNER,
         &EXP_NEWSLETTER_MODAL_TIMING,
-        &EXP_PHOTO_LAZY_LOAD_V2,
+        &EXP_PHOTO_LAZY_LOAD_V2__2D_2D_5F,
         &EXP_SEARCH_AUTOCOMPLETE_RANKING,
     ],
 };
@@ -137,7 +260,7 @@ static PAGE_HOTEL: PageType = PageType {
         &EXP_HOTEL_REVIEWS_SUMMARY,
         &EXP_HOTEL_ROOM_TABLE_V3,
         &EXP_LOYALTY_BANNER,
-        &EXP_PHOTO_LAZY_LOAD_V2,
+        &EXP_PHOTO_LAZY_LOAD_V2__2D_2D_5F,
         &EXP_PRICE_DISPLAY_PER_NIGHT,
         &EXP_TRUST_BADGES,
         &EXP_URGENCY_MESSAGING,
@@ -146,60 +269,136 @@ static PAGE_HOTEL: PageType = PageType {
 
 static OTHER_HOSTS: HostCase = HostCase {
     name: "",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=eur;ff:dark-mode=off;ff:footer-variant=off;ff:map-provider=osm;ff:new-nav=off;ff:price-format=v1;ff:search-widget=legacy",
-    flag_values: &["classic", "eur", "off", "off", "osm", "off", "v1", "legacy"],
+    flags: NO_RULES,
+    flag_items: flag_items!(NO_RULES),
 };
 
 static HOST_EXAMPLE_CO_UK: HostCase = HostCase {
     name: "example.co.uk",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=gbp;ff:dark-mode=off;ff:footer-variant=off;ff:map-provider=osm;ff:new-nav=off;ff:price-format=v3;ff:search-widget=react_v2",
-    flag_values: &["classic", "gbp", "off", "off", "osm", "off", "v3", "react_v2"],
+    flags: RULES_EXAMPLE_CO_UK,
+    flag_items: flag_items!(RULES_EXAMPLE_CO_UK),
 };
+
+const RULES_EXAMPLE_CO_UK: &[HostFlag] = &[
+    HostFlag {
+        flag: &FLAG_CURRENCY_DEFAULT,
+        item: "ff:currency-default=gbp",
+    },
+    HostFlag {
+        flag: &FLAG_PRICE_FORMAT,
+        item: "ff:price-format=v3",
+    },
+    HostFlag {
+        flag: &FLAG_SEARCH_WIDGET,
+        item: "ff:search-widget=react_v2",
+    },
+];
 
 static HOST_EXAMPLE_COM: HostCase = HostCase {
     name: "example.com",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=usd;ff:dark-mode=off;ff:footer-variant=off;ff:map-provider=google;ff:new-nav=off;ff:price-format=v1;ff:search-widget=react_v2",
-    flag_values: &["classic", "usd", "off", "off", "google", "off", "v1", "react_v2"],
+    flags: RULES_EXAMPLE_COM,
+    flag_items: flag_items!(RULES_EXAMPLE_COM),
 };
+
+const RULES_EXAMPLE_COM: &[HostFlag] = &[
+    HostFlag {
+        flag: &FLAG_CURRENCY_DEFAULT,
+        item: "ff:currency-default=usd",
+    },
+    HostFlag {
+        flag: &FLAG_MAP_PROVIDER,
+        item: "ff:map-provider=google",
+    },
+    HostFlag {
+        flag: &FLAG_SEARCH_WIDGET,
+        item: "ff:search-widget=react_v2",
+    },
+];
 
 static HOST_EXAMPLE_DE: HostCase = HostCase {
     name: "example.de",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=eur;ff:dark-mode=off;ff:footer-variant=off;ff:map-provider=here;ff:new-nav=off;ff:price-format=v2;ff:search-widget=react",
-    flag_values: &["classic", "eur", "off", "off", "here", "off", "v2", "react"],
+    flags: RULES_EXAMPLE_DE,
+    flag_items: flag_items!(RULES_EXAMPLE_DE),
 };
+
+const RULES_EXAMPLE_DE: &[HostFlag] = &[
+    HostFlag {
+        flag: &FLAG_MAP_PROVIDER,
+        item: "ff:map-provider=here",
+    },
+    HostFlag {
+        flag: &FLAG_PRICE_FORMAT,
+        item: "ff:price-format=v2",
+    },
+    HostFlag {
+        flag: &FLAG_SEARCH_WIDGET,
+        item: "ff:search-widget=react",
+    },
+];
 
 static HOST_EXAMPLE_FR: HostCase = HostCase {
     name: "example.fr",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=eur;ff:dark-mode=auto;ff:footer-variant=off;ff:map-provider=mapbox;ff:new-nav=off;ff:price-format=v2;ff:search-widget=legacy",
-    flag_values: &["classic", "eur", "auto", "off", "mapbox", "off", "v2", "legacy"],
+    flags: RULES_EXAMPLE_FR,
+    flag_items: flag_items!(RULES_EXAMPLE_FR),
 };
+
+const RULES_EXAMPLE_FR: &[HostFlag] = &[
+    HostFlag {
+        flag: &FLAG_DARK_MODE,
+        item: "ff:dark-mode=auto",
+    },
+    HostFlag {
+        flag: &FLAG_MAP_PROVIDER,
+        item: "ff:map-provider=mapbox",
+    },
+    HostFlag {
+        flag: &FLAG_PRICE_FORMAT,
+        item: "ff:price-format=v2",
+    },
+];
 
 static HOST_EXAMPLE_IE: HostCase = HostCase {
     name: "example.ie",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=eur;ff:dark-mode=off;ff:footer-variant=off;ff:map-provider=osm;ff:new-nav=on;ff:price-format=v1;ff:search-widget=react",
-    flag_values: &["classic", "eur", "off", "off", "osm", "on", "v1", "react"],
+    flags: RULES_EXAMPLE_IE,
+    flag_items: flag_items!(RULES_EXAMPLE_IE),
 };
+
+const RULES_EXAMPLE_IE: &[HostFlag] = &[
+    HostFlag {
+        flag: &FLAG_NEW_NAV,
+        item: "ff:new-nav=on",
+    },
+    HostFlag {
+        flag: &FLAG_SEARCH_WIDGET,
+        item: "ff:search-widget=react",
+    },
+];
 
 static HOST_EXAMPLE_NL: HostCase = HostCase {
     name: "example.nl",
-    flag_items: "ff:cookie-banner=classic;ff:currency-default=eur;ff:dark-mode=off;ff:footer-variant=off;ff:map-provider=osm;ff:new-nav=off;ff:price-format=v1;ff:search-widget=legacy",
-    flag_values: &["classic", "eur", "off", "off", "osm", "off", "v1", "legacy"],
+    flags: RULES_EXAMPLE_NL,
+    flag_items: flag_items!(RULES_EXAMPLE_NL),
 };
+
+const RULES_EXAMPLE_NL: &[HostFlag] = &[];
 
 static EXP_CURRENCY_SELECTOR_POSITION: Experiment = Experiment {
     key: "currency-selector-position",
+    traffic: 800,
     bucket_prefix: "currency-selector-position:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_CO_UK, &HOST_EXAMPLE_IE]),
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:currency-selector-position=control",
             start: 0,
             end: 400,
         },
         Variation {
             key: "header_right",
+            weight: 5000,
             item: "exp:currency-selector-position=header_right",
             start: 5000,
             end: 5400,
@@ -209,24 +408,28 @@ static EXP_CURRENCY_SELECTOR_POSITION: Experiment = Experiment {
 
 static EXP_DATE_PICKER_FLEXIBLE: Experiment = Experiment {
     key: "date-picker-flexible",
+    traffic: 5000,
     bucket_prefix: "date-picker-flex-s1:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_COM, &HOST_EXAMPLE_FR]),
     variations: &[
         Variation {
             key: "control",
+            weight: 3334,
             item: "exp:date-picker-flexible=control",
             start: 0,
             end: 1667,
         },
         Variation {
             key: "flex_3d",
+            weight: 3333,
             item: "exp:date-picker-flexible=flex_3d",
             start: 3334,
             end: 5000,
         },
         Variation {
             key: "flex_7d",
+            weight: 3333,
             item: "exp:date-picker-flexible=flex_7d",
             start: 6667,
             end: 8333,
@@ -236,36 +439,42 @@ static EXP_DATE_PICKER_FLEXIBLE: Experiment = Experiment {
 
 static EXP_DEALS_CARD_LAYOUT: Experiment = Experiment {
     key: "deals-card-layout",
+    traffic: 10000,
     bucket_prefix: "deals-card-layout:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 2000,
             item: "exp:deals-card-layout=control",
             start: 0,
             end: 2000,
         },
         Variation {
             key: "compact",
+            weight: 2000,
             item: "exp:deals-card-layout=compact",
             start: 2000,
             end: 4000,
         },
         Variation {
             key: "wide",
+            weight: 2000,
             item: "exp:deals-card-layout=wide",
             start: 4000,
             end: 6000,
         },
         Variation {
             key: "photo_first",
+            weight: 2000,
             item: "exp:deals-card-layout=photo_first",
             start: 6000,
             end: 8000,
         },
         Variation {
             key: "price_first",
+            weight: 2000,
             item: "exp:deals-card-layout=price_first",
             start: 8000,
             end: 10000,
@@ -275,24 +484,28 @@ static EXP_DEALS_CARD_LAYOUT: Experiment = Experiment {
 
 static EXP_DEALS_COUNTDOWN_TIMER: Experiment = Experiment {
     key: "deals-countdown-timer",
+    traffic: 6000,
     bucket_prefix: "deals-countdown-timer-r2:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:deals-countdown-timer=control",
             start: 0,
             end: 3000,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:deals-countdown-timer=b",
             start: 5000,
             end: 8000,
         },
         Variation {
             key: "c",
+            weight: 0,
             item: "exp:deals-countdown-timer=c",
             start: 10000,
             end: 10000,
@@ -302,18 +515,21 @@ static EXP_DEALS_COUNTDOWN_TIMER: Experiment = Experiment {
 
 static EXP_DEALS_MEMBER_PRICES: Experiment = Experiment {
     key: "deals-member-prices",
+    traffic: 7000,
     bucket_prefix: "deals-member-prices:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_DE]),
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:deals-member-prices=control",
             start: 0,
             end: 3500,
         },
         Variation {
             key: "member_price",
+            weight: 5000,
             item: "exp:deals-member-prices=member_price",
             start: 5000,
             end: 8500,
@@ -323,24 +539,28 @@ static EXP_DEALS_MEMBER_PRICES: Experiment = Experiment {
 
 static EXP_DEALS_SORT_DEFAULT: Experiment = Experiment {
     key: "deals-sort-default",
+    traffic: 5000,
     bucket_prefix: "deals-sort-default:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 3334,
             item: "exp:deals-sort-default=control",
             start: 0,
             end: 1667,
         },
         Variation {
             key: "discount",
+            weight: 3333,
             item: "exp:deals-sort-default=discount",
             start: 3334,
             end: 5000,
         },
         Variation {
             key: "popularity",
+            weight: 3333,
             item: "exp:deals-sort-default=popularity",
             start: 6667,
             end: 8333,
@@ -350,6 +570,7 @@ static EXP_DEALS_SORT_DEFAULT: Experiment = Experiment {
 
 static EXP_DESTINATION_FILTERS_STICKY: Experiment = Experiment {
     key: "destination-filters-sticky",
+    traffic: 10000,
     bucket_prefix: "destination-filters-sticky:",
     layer: Some(Layer {
         prefix: "layer:search-results:",
@@ -360,12 +581,14 @@ static EXP_DESTINATION_FILTERS_STICKY: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 9000,
             item: "exp:destination-filters-sticky=control",
             start: 0,
             end: 9000,
         },
         Variation {
             key: "sticky",
+            weight: 1000,
             item: "exp:destination-filters-sticky=sticky",
             start: 9000,
             end: 10000,
@@ -375,18 +598,21 @@ static EXP_DESTINATION_FILTERS_STICKY: Experiment = Experiment {
 
 static EXP_DESTINATION_HERO_IMAGE: Experiment = Experiment {
     key: "destination-hero-image",
+    traffic: 1000,
     bucket_prefix: "dest-hero-img:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 7000,
             item: "exp:destination-hero-image=control",
             start: 0,
             end: 700,
         },
         Variation {
             key: "b",
+            weight: 3000,
             item: "exp:destination-hero-image=b",
             start: 7000,
             end: 7300,
@@ -396,6 +622,7 @@ static EXP_DESTINATION_HERO_IMAGE: Experiment = Experiment {
 
 static EXP_DESTINATION_MAP_DEFAULT: Experiment = Experiment {
     key: "destination-map-default",
+    traffic: 4000,
     bucket_prefix: "dest-map-2025q4:",
     layer: Some(Layer {
         prefix: "layer:search-results:",
@@ -406,24 +633,28 @@ static EXP_DESTINATION_MAP_DEFAULT: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 2500,
             item: "exp:destination-map-default=control",
             start: 0,
             end: 1000,
         },
         Variation {
             key: "map_open",
+            weight: 2500,
             item: "exp:destination-map-default=map_open",
             start: 2500,
             end: 3500,
         },
         Variation {
             key: "map_split",
+            weight: 2500,
             item: "exp:destination-map-default=map_split",
             start: 5000,
             end: 6000,
         },
         Variation {
             key: "map_mini",
+            weight: 2500,
             item: "exp:destination-map-default=map_mini",
             start: 7500,
             end: 8500,
@@ -433,18 +664,21 @@ static EXP_DESTINATION_MAP_DEFAULT: Experiment = Experiment {
 
 static EXP_DESTINATION_NEIGHBOURHOOD_GUIDE: Experiment = Experiment {
     key: "destination-neighbourhood-guide",
+    traffic: 10000,
     bucket_prefix: "destination-neighbourhood-guide:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_COM, &HOST_EXAMPLE_NL]),
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:destination-neighbourhood-guide=control",
             start: 0,
             end: 5000,
         },
         Variation {
             key: "guide",
+            weight: 5000,
             item: "exp:destination-neighbourhood-guide=guide",
             start: 5000,
             end: 10000,
@@ -454,18 +688,21 @@ static EXP_DESTINATION_NEIGHBOURHOOD_GUIDE: Experiment = Experiment {
 
 static EXP_FOOTER_LINKS_SEO: Experiment = Experiment {
     key: "footer-links-seo",
+    traffic: 300,
     bucket_prefix: "footer-links-seo:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:footer-links-seo=control",
             start: 0,
             end: 150,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:footer-links-seo=b",
             start: 5000,
             end: 5150,
@@ -475,18 +712,21 @@ static EXP_FOOTER_LINKS_SEO: Experiment = Experiment {
 
 static EXP_FREE_CANCELLATION_BADGE: Experiment = Experiment {
     key: "free-cancellation-badge",
+    traffic: 3500,
     bucket_prefix: "free-cancellation-badge:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_COM]),
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:free-cancellation-badge=control",
             start: 0,
             end: 1750,
         },
         Variation {
             key: "badge",
+            weight: 5000,
             item: "exp:free-cancellation-badge=badge",
             start: 5000,
             end: 6750,
@@ -496,6 +736,7 @@ static EXP_FREE_CANCELLATION_BADGE: Experiment = Experiment {
 
 static EXP_HERO_BANNER_V2: Experiment = Experiment {
     key: "hero-banner-v2",
+    traffic: 5000,
     bucket_prefix: "hero-banner-v2-s1:",
     layer: Some(Layer {
         prefix: "layer:homepage:",
@@ -506,12 +747,14 @@ static EXP_HERO_BANNER_V2: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:hero-banner-v2=control",
             start: 0,
             end: 2500,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:hero-banner-v2=b",
             start: 5000,
             end: 7500,
@@ -521,36 +764,42 @@ static EXP_HERO_BANNER_V2: Experiment = Experiment {
 
 static EXP_HOME_INSPIRATION_TILES: Experiment = Experiment {
     key: "home-inspiration-tiles",
+    traffic: 4500,
     bucket_prefix: "inspiration-tiles:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 2000,
             item: "exp:home-inspiration-tiles=control",
             start: 0,
             end: 900,
         },
         Variation {
             key: "tiles_a",
+            weight: 2000,
             item: "exp:home-inspiration-tiles=tiles_a",
             start: 2000,
             end: 2900,
         },
         Variation {
             key: "tiles_b",
+            weight: 2000,
             item: "exp:home-inspiration-tiles=tiles_b",
             start: 4000,
             end: 4900,
         },
         Variation {
             key: "tiles_c",
+            weight: 2000,
             item: "exp:home-inspiration-tiles=tiles_c",
             start: 6000,
             end: 6900,
         },
         Variation {
             key: "tiles_d",
+            weight: 2000,
             item: "exp:home-inspiration-tiles=tiles_d",
             start: 8000,
             end: 8900,
@@ -560,18 +809,21 @@ static EXP_HOME_INSPIRATION_TILES: Experiment = Experiment {
 
 static EXP_HOME_RECENT_SEARCHES: Experiment = Experiment {
     key: "home-recent-searches",
+    traffic: 10000,
     bucket_prefix: "home-recent-searches:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:home-recent-searches=control",
             start: 0,
             end: 5000,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:home-recent-searches=b",
             start: 5000,
             end: 10000,
@@ -581,6 +833,7 @@ static EXP_HOME_RECENT_SEARCHES: Experiment = Experiment {
 
 static EXP_HOMEPAGE_SEARCH_BOX: Experiment = Experiment {
     key: "homepage-search-box",
+    traffic: 10000,
     bucket_prefix: "homepage-search-box:",
     layer: Some(Layer {
         prefix: "layer:homepage:",
@@ -591,18 +844,21 @@ static EXP_HOMEPAGE_SEARCH_BOX: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 3334,
             item: "exp:homepage-search-box=control",
             start: 0,
             end: 3334,
         },
         Variation {
             key: "b",
+            weight: 3333,
             item: "exp:homepage-search-box=b",
             start: 3334,
             end: 6667,
         },
         Variation {
             key: "c",
+            weight: 3333,
             item: "exp:homepage-search-box=c",
             start: 6667,
             end: 10000,
@@ -612,18 +868,21 @@ static EXP_HOMEPAGE_SEARCH_BOX: Experiment = Experiment {
 
 static EXP_HOTEL_AMENITIES_ICONS: Experiment = Experiment {
     key: "hotel-amenities-icons",
+    traffic: 10000,
     bucket_prefix: "hotel-amenities-icons:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 9000,
             item: "exp:hotel-amenities-icons=control",
             start: 0,
             end: 9000,
         },
         Variation {
             key: "icons",
+            weight: 1000,
             item: "exp:hotel-amenities-icons=icons",
             start: 9000,
             end: 10000,
@@ -633,24 +892,28 @@ static EXP_HOTEL_AMENITIES_ICONS: Experiment = Experiment {
 
 static EXP_HOTEL_CTA_COPY: Experiment = Experiment {
     key: "hotel-cta-copy",
+    traffic: 2500,
     bucket_prefix: "hotel-cta-copy:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 3334,
             item: "exp:hotel-cta-copy=control",
             start: 0,
             end: 833,
         },
         Variation {
             key: "check_availability",
+            weight: 3333,
             item: "exp:hotel-cta-copy=check_availability",
             start: 3334,
             end: 4167,
         },
         Variation {
             key: "see_prices",
+            weight: 3333,
             item: "exp:hotel-cta-copy=see_prices",
             start: 6667,
             end: 7500,
@@ -660,6 +923,7 @@ static EXP_HOTEL_CTA_COPY: Experiment = Experiment {
 
 static EXP_HOTEL_GALLERY_CAROUSEL: Experiment = Experiment {
     key: "hotel-gallery-carousel",
+    traffic: 7500,
     bucket_prefix: "hotel-gallery-carousel-s2:",
     layer: Some(Layer {
         prefix: "layer:hotel-page:",
@@ -670,12 +934,14 @@ static EXP_HOTEL_GALLERY_CAROUSEL: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:hotel-gallery-carousel=control",
             start: 0,
             end: 3750,
         },
         Variation {
             key: "carousel",
+            weight: 5000,
             item: "exp:hotel-gallery-carousel=carousel",
             start: 5000,
             end: 8750,
@@ -685,6 +951,7 @@ static EXP_HOTEL_GALLERY_CAROUSEL: Experiment = Experiment {
 
 static EXP_HOTEL_PRICE_BREAKDOWN: Experiment = Experiment {
     key: "hotel-price-breakdown",
+    traffic: 3000,
     bucket_prefix: "hotel-price-breakdown:",
     layer: Some(Layer {
         prefix: "layer:hotel-page:",
@@ -695,18 +962,21 @@ static EXP_HOTEL_PRICE_BREAKDOWN: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 3334,
             item: "exp:hotel-price-breakdown=control",
             start: 0,
             end: 1000,
         },
         Variation {
             key: "treatment_1",
+            weight: 3333,
             item: "exp:hotel-price-breakdown=treatment_1",
             start: 3334,
             end: 4333,
         },
         Variation {
             key: "treatment_2",
+            weight: 3333,
             item: "exp:hotel-price-breakdown=treatment_2",
             start: 6667,
             end: 7666,
@@ -716,18 +986,21 @@ static EXP_HOTEL_PRICE_BREAKDOWN: Experiment = Experiment {
 
 static EXP_HOTEL_REVIEWS_SUMMARY: Experiment = Experiment {
     key: "hotel-reviews-summary",
+    traffic: 100,
     bucket_prefix: "hotel-reviews-summary:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:hotel-reviews-summary=control",
             start: 0,
             end: 50,
         },
         Variation {
             key: "ai_summary",
+            weight: 5000,
             item: "exp:hotel-reviews-summary=ai_summary",
             start: 5000,
             end: 5050,
@@ -737,24 +1010,28 @@ static EXP_HOTEL_REVIEWS_SUMMARY: Experiment = Experiment {
 
 static EXP_HOTEL_ROOM_TABLE_V3: Experiment = Experiment {
     key: "hotel-room-table-v3",
+    traffic: 6500,
     bucket_prefix: "hotel-room-table-v3:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 4000,
             item: "exp:hotel-room-table-v3=control",
             start: 0,
             end: 2600,
         },
         Variation {
             key: "v3_compact",
+            weight: 3000,
             item: "exp:hotel-room-table-v3=v3_compact",
             start: 4000,
             end: 5950,
         },
         Variation {
             key: "v3_full",
+            weight: 3000,
             item: "exp:hotel-room-table-v3=v3_full",
             start: 7000,
             end: 8950,
@@ -764,18 +1041,21 @@ static EXP_HOTEL_ROOM_TABLE_V3: Experiment = Experiment {
 
 static EXP_LOYALTY_BANNER: Experiment = Experiment {
     key: "loyalty-banner",
+    traffic: 2000,
     bucket_prefix: "loyalty-banner-uk:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_CO_UK]),
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:loyalty-banner=control",
             start: 0,
             end: 1000,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:loyalty-banner=b",
             start: 5000,
             end: 6000,
@@ -785,18 +1065,21 @@ static EXP_LOYALTY_BANNER: Experiment = Experiment {
 
 static EXP_MAP_CLUSTER_PINS: Experiment = Experiment {
     key: "map-cluster-pins",
+    traffic: 10000,
     bucket_prefix: "map-cluster-pins:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 1000,
             item: "exp:map-cluster-pins=control",
             start: 0,
             end: 1000,
         },
         Variation {
             key: "clustered",
+            weight: 9000,
             item: "exp:map-cluster-pins=clustered",
             start: 1000,
             end: 10000,
@@ -806,30 +1089,35 @@ static EXP_MAP_CLUSTER_PINS: Experiment = Experiment {
 
 static EXP_NEWSLETTER_MODAL_TIMING: Experiment = Experiment {
     key: "newsletter-modal-timing",
+    traffic: 1500,
     bucket_prefix: "newsletter-modal-timing:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 2500,
             item: "exp:newsletter-modal-timing=control",
             start: 0,
             end: 375,
         },
         Variation {
             key: "delay_10s",
+            weight: 2500,
             item: "exp:newsletter-modal-timing=delay_10s",
             start: 2500,
             end: 2875,
         },
         Variation {
             key: "delay_30s",
+            weight: 2500,
             item: "exp:newsletter-modal-timing=delay_30s",
             start: 5000,
             end: 5375,
         },
         Variation {
             key: "exit_intent",
+            weight: 2500,
             item: "exp:newsletter-modal-timing=exit_intent",
             start: 7500,
             end: 7875,
@@ -837,20 +1125,23 @@ static EXP_NEWSLETTER_MODAL_TIMING: Experiment = Experiment {
     ],
 };
 
-static EXP_PHOTO_LAZY_LOAD_V2: Experiment = Experiment {
+static EXP_PHOTO_LAZY_LOAD_V2__2D_2D_5F: Experiment = Experiment {
     key: "photo-lazy-load_v2",
+    traffic: 10000,
     bucket_prefix: "photo-lazy-load_v2:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:photo-lazy-load_v2=control",
             start: 0,
             end: 5000,
         },
         Variation {
             key: "eager_first",
+            weight: 5000,
             item: "exp:photo-lazy-load_v2=eager_first",
             start: 5000,
             end: 10000,
@@ -860,18 +1151,21 @@ static EXP_PHOTO_LAZY_LOAD_V2: Experiment = Experiment {
 
 static EXP_PRICE_DISPLAY_PER_NIGHT: Experiment = Experiment {
     key: "price-display-per-night",
+    traffic: 5000,
     bucket_prefix: "price-per-night-v1:",
     layer: None,
     hosts: Some(&[&HOST_EXAMPLE_DE, &HOST_EXAMPLE_FR]),
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:price-display-per-night=control",
             start: 0,
             end: 2500,
         },
         Variation {
             key: "per_night",
+            weight: 5000,
             item: "exp:price-display-per-night=per_night",
             start: 5000,
             end: 7500,
@@ -881,24 +1175,28 @@ static EXP_PRICE_DISPLAY_PER_NIGHT: Experiment = Experiment {
 
 static EXP_SEARCH_AUTOCOMPLETE_RANKING: Experiment = Experiment {
     key: "search-autocomplete-ranking",
+    traffic: 10000,
     bucket_prefix: "search-autocomplete-ranking:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:search-autocomplete-ranking=control",
             start: 0,
             end: 5000,
         },
         Variation {
             key: "popularity",
+            weight: 2500,
             item: "exp:search-autocomplete-ranking=popularity",
             start: 5000,
             end: 7500,
         },
         Variation {
             key: "personalised",
+            weight: 2500,
             item: "exp:search-autocomplete-ranking=personalised",
             start: 7500,
             end: 10000,
@@ -908,6 +1206,7 @@ static EXP_SEARCH_AUTOCOMPLETE_RANKING: Experiment = Experiment {
 
 static EXP_SEARCH_SORT: Experiment = Experiment {
     key: "search-sort",
+    traffic: 2000,
     bucket_prefix: "search-sort:",
     layer: Some(Layer {
         prefix: "layer:search-results:",
@@ -918,12 +1217,14 @@ static EXP_SEARCH_SORT: Experiment = Experiment {
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:search-sort=control",
             start: 0,
             end: 1000,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:search-sort=b",
             start: 5000,
             end: 6000,
@@ -933,18 +1234,21 @@ static EXP_SEARCH_SORT: Experiment = Experiment {
 
 static EXP_TRUST_BADGES: Experiment = Experiment {
     key: "trust-badges",
+    traffic: 9000,
     bucket_prefix: "trust-badges-2026:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:trust-badges=control",
             start: 0,
             end: 4500,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:trust-badges=b",
             start: 5000,
             end: 9500,
@@ -954,18 +1258,21 @@ static EXP_TRUST_BADGES: Experiment = Experiment {
 
 static EXP_URGENCY_MESSAGING: Experiment = Experiment {
     key: "urgency-messaging",
+    traffic: 200,
     bucket_prefix: "urgency-msg-s3:",
     layer: None,
     hosts: None,
     variations: &[
         Variation {
             key: "control",
+            weight: 5000,
             item: "exp:urgency-messaging=control",
             start: 0,
             end: 100,
         },
         Variation {
             key: "b",
+            weight: 5000,
             item: "exp:urgency-messaging=b",
             start: 5000,
             end: 5100,
