@@ -32,11 +32,11 @@ macro_rules! scaled {
             #[allow(clippy::all, dead_code)]
             mod $module {
                 include!(concat!(env!("OUT_DIR"), "/", $dir, "/config.rs"));
-                pub const EXPERIMENTS: &str =
+                pub const EXPERIMENTS_JSON: &str =
                     include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/experiments.json"));
-                pub const SITE_FEATURES: &str =
+                pub const SITE_FEATURES_JSON: &str =
                     include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/site-features.json"));
-                pub const EDGE: &str = include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/edge.json"));
+                pub const EDGE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/", $dir, "/edge.json"));
             }
         )*
     };
@@ -171,7 +171,11 @@ fn scale(c: &mut Criterion) {
         c,
         "scale/300",
         &s300::CONFIG,
-        texts(s300::EXPERIMENTS, s300::SITE_FEATURES, s300::EDGE),
+        texts(
+            s300::EXPERIMENTS_JSON,
+            s300::SITE_FEATURES_JSON,
+            s300::EDGE_JSON,
+        ),
         pages,
         host,
     );
@@ -179,7 +183,11 @@ fn scale(c: &mut Criterion) {
         c,
         "scale/1000",
         &s1k::CONFIG,
-        texts(s1k::EXPERIMENTS, s1k::SITE_FEATURES, s1k::EDGE),
+        texts(
+            s1k::EXPERIMENTS_JSON,
+            s1k::SITE_FEATURES_JSON,
+            s1k::EDGE_JSON,
+        ),
         pages,
         host,
     );
@@ -187,7 +195,11 @@ fn scale(c: &mut Criterion) {
         c,
         "scale/10000",
         &s10k::CONFIG,
-        texts(s10k::EXPERIMENTS, s10k::SITE_FEATURES, s10k::EDGE),
+        texts(
+            s10k::EXPERIMENTS_JSON,
+            s10k::SITE_FEATURES_JSON,
+            s10k::EDGE_JSON,
+        ),
         pages,
         host,
     );
@@ -196,9 +208,9 @@ fn scale(c: &mut Criterion) {
 #[cfg(feature = "scale")]
 fn codegen_10k(c: &mut Criterion) {
     let sources = codegen::Sources::from_texts(
-        scale_10000::EXPERIMENTS,
-        scale_10000::SITE_FEATURES,
-        scale_10000::EDGE,
+        scale_10000::EXPERIMENTS_JSON,
+        scale_10000::SITE_FEATURES_JSON,
+        scale_10000::EDGE_JSON,
     );
     let mut g = c.benchmark_group("codegen");
     g.sample_size(10);

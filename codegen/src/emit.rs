@@ -175,6 +175,7 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
     // Only what is used: an empty config must not leave unused imports.
     let mut imports = vec![
         "Config",
+        "Experiment",
         "Flag",
         "HostCase",
         "NO_RULES",
@@ -188,7 +189,7 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
         imports.push("HostFlag");
     }
     if !edge.experiments.is_empty() {
-        imports.extend(["Experiment", "Variation"]);
+        imports.push("Variation");
     }
     if edge.experiments.iter().any(|e| e.layer.is_some()) {
         imports.push("Layer");
@@ -201,7 +202,9 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
         /// Digest of the pruned config these tables were compiled from.
         pub const DIGEST: &str = #digest;
 
-        pub static CONFIG: Config = Config { digest: DIGEST, page_type, host, flags: FLAGS };
+        pub static CONFIG: Config = Config {
+            digest: DIGEST, page_type, host, flags: FLAGS, experiments: EXPERIMENTS,
+        };
 
         #page_type_fn
 
@@ -210,6 +213,8 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
         static FLAGS: &[&Flag] = &[#(&#flag_idents),*];
 
         #(#flags)*
+
+        static EXPERIMENTS: &[&Experiment] = &[#(&#exp_idents),*];
 
         #(#pages)*
 

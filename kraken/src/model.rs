@@ -19,6 +19,9 @@ pub struct Config {
     pub host: fn(&[u8]) -> &'static HostCase,
     /// Edge flags, sorted by `key + "="` (the byte order of their key items).
     pub flags: &'static [&'static Flag],
+    /// Every relevant experiment, sorted by `key + "="`: what a key read back may name
+    /// ([`crate::key`]).
+    pub experiments: &'static [&'static Experiment],
 }
 
 /// One of the edge's page types.

@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["generated", "inline"],
     &["request"],
-    &["assign", "response"],
+    &["assign", "response", "key"],
     // The Compute adapter (wasm only).
     &["compute"],
 ];
