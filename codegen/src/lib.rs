@@ -4,20 +4,24 @@
 //! Stages, each taking data and returning data: [`input`] (each file's JSON → typed entries by
 //! that file's rules, SPEC §1), [`prune`] (which entries the edge uses, SPEC §2, so which
 //! problems are errors; then what a request needs), [`budget`] (cache variants per page type and
-//! host), [`emit`] (→ Rust source). I/O lives at the two ends: [`sources`] reads the input
-//! files, [`output`] writes the generated one, `main` is the command line.
+//! host), [`emit`] (→ Rust source) and [`emit_ts`] (→ the npm package's TypeScript types). I/O
+//! lives at the two ends: [`sources`] reads the input files, [`output`] writes the generated
+//! ones, `main` is the command line.
 
 pub mod budget;
 pub mod canonical;
 pub mod diagnostic;
 pub mod emit;
+pub mod emit_ts;
 pub mod input;
 pub mod output;
 pub mod prune;
 pub mod report;
 pub mod sources;
 
-pub use sources::{EDGE, EXPERIMENTS, MAX_FILE_BYTES, OUTPUT, SITE_FEATURES, Sources, find_root};
+pub use sources::{
+    EDGE, EXPERIMENTS, MAX_FILE_BYTES, OUTPUT, OUTPUT_TS, SITE_FEATURES, Sources, find_root,
+};
 
 use diagnostic::{Diagnostic, Severity};
 use input::{edge, platform};
@@ -27,6 +31,8 @@ use input::{edge, platform};
 pub struct Compiled {
     pub edge: prune::Edge,
     pub source: String,
+    /// The TypeScript declarations of the same config ([`emit_ts`]).
+    pub typescript: String,
     /// Digest of the pruned config, as in the source's header and `DIGEST`.
     pub digest: String,
     pub warnings: Vec<Diagnostic>,
@@ -146,10 +152,12 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
     };
     let digest = emit::digest(&edge);
     let source = emit::emit(&edge, &digest);
+    let typescript = emit_ts::emit(&edge, &digest);
     Ok(Compiled {
         digest,
         edge,
         source,
+        typescript,
         warnings: diagnostics,
         counts,
         budget,

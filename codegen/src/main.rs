@@ -1,19 +1,24 @@
-//! `cargo codegen generate|check|budget [--config DIR] [--out FILE] [--json]`: the command line.
+//! `cargo codegen generate|check|budget [--config DIR] [--out FILE] [--ts-out FILE] [--json]`:
+//! the command line.
 
 use codegen::diagnostic::{Diagnostic, Severity};
 use codegen::output::{Mode, Outcome, ensure_file_contents};
-use codegen::{OUTPUT, Sources, budget, compile, find_root, report::report};
+use codegen::{OUTPUT, OUTPUT_TS, Sources, budget, compile, find_root, report::report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: codegen <generate|check|budget> [--config DIR] [--out FILE] [--json]
+const USAGE: &str =
+    "usage: codegen <generate|check|budget> [--config DIR] [--out FILE] [--ts-out FILE] [--json]
 
-  generate   validate config/, prune it and write kraken/src/generated/config.rs
+  generate   validate config/, prune it and write kraken/src/generated/config.rs and
+             kraken/js/npm/config.d.ts
   check      validate and fail when the committed generated code is stale
   budget     validate and print the cache-variant table, every page type and host case
   --config   the directory holding experiments.json, site-features.json, edge.json
              (default: config/ of the checkout holding the current directory)
   --out      the generated file (default: kraken/src/generated/config.rs of that checkout)
+  --ts-out   the TypeScript declarations (default: kraken/js/npm/config.d.ts of that checkout,
+             but none when --out is given without --ts-out: a scratch build leaves it alone)
   --json     print a JSON report on stdout (status, digest, counts, errors, warnings)";
 
 struct Args {
@@ -21,6 +26,7 @@ struct Args {
     budget_only: bool,
     config: Option<(PathBuf, String)>,
     out: Option<(PathBuf, String)>,
+    ts_out: Option<(PathBuf, String)>,
     json: bool,
 }
 
@@ -48,6 +54,14 @@ fn main() -> ExitCode {
         Some(c) => c,
         None => match root() {
             Ok(root) => (root.join("config"), "config".to_owned()),
+            Err(message) => return usage_error(&message),
+        },
+    };
+    let ts_out = match (args.ts_out, &args.out) {
+        (Some(t), _) => Some(t),
+        (None, Some(_)) => None,
+        (None, None) => match root() {
+            Ok(root) => Some((root.join(OUTPUT_TS), OUTPUT_TS.to_owned())),
             Err(message) => return usage_error(&message),
         },
     };
@@ -86,17 +100,34 @@ fn main() -> ExitCode {
     }
     // Rows of the cache-variant table: short configs in full, long ones condensed.
     eprint!("{}", budget::table(&compiled.budget, Some(12)));
-    match ensure_file_contents(&out, &shown_out, &compiled.source, args.mode) {
+    let written = ensure_file_contents(&out, &shown_out, &compiled.source, args.mode);
+    // The declarations follow the tables: written (or checked) only once they are.
+    let typescript = match (&written, &ts_out) {
+        (Ok(_), Some((path, shown))) => {
+            match ensure_file_contents(path, shown, &compiled.typescript, args.mode) {
+                Ok(outcome) => Some(format!(", {shown} {}", what(args.mode, outcome))),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    let status = if args.mode == Mode::Write {
+                        "failed"
+                    } else {
+                        "stale"
+                    };
+                    json(status, Ok(&compiled), Some(&message));
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => None,
+    };
+    match written {
         Ok(outcome) => {
-            let what = match (args.mode, outcome) {
-                (Mode::Check, _) => "up to date",
-                (Mode::Write, Outcome::Unchanged) => "unchanged",
-                (Mode::Write, Outcome::Written) => "written",
-            };
+            let what = what(args.mode, outcome);
             if args.json {
                 json(what, Ok(&compiled), None);
             } else {
-                println!("{}; {shown_out} {what}", compiled.counts);
+                let typescript = typescript.unwrap_or_default();
+                println!("{}; {shown_out} {what}{typescript}", compiled.counts);
             }
             ExitCode::SUCCESS
         }
@@ -110,6 +141,14 @@ fn main() -> ExitCode {
             json(status, Ok(&compiled), Some(&message));
             ExitCode::FAILURE
         }
+    }
+}
+
+fn what(mode: Mode, outcome: Outcome) -> &'static str {
+    match (mode, outcome) {
+        (Mode::Check, _) => "up to date",
+        (Mode::Write, Outcome::Unchanged) => "unchanged",
+        (Mode::Write, Outcome::Written) => "written",
     }
 }
 
@@ -127,6 +166,7 @@ fn parse_args(args: Vec<String>) -> Result<Option<Args>, String> {
         budget_only,
         config: None,
         out: None,
+        ts_out: None,
         json: false,
     };
     let mut rest = args[1..].iter();
@@ -143,6 +183,7 @@ fn parse_args(args: Vec<String>) -> Result<Option<Args>, String> {
                 parsed.config = Some((PathBuf::from(value), value.trim_end_matches('/').to_owned()))
             }
             "--out" => parsed.out = Some((PathBuf::from(value), value.clone())),
+            "--ts-out" => parsed.ts_out = Some((PathBuf::from(value), value.clone())),
             _ => return Err(format!("unknown option {arg}")),
         }
     }

@@ -11,6 +11,8 @@ pub const EDGE: &str = "edge.json";
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Where the output goes, relative to the repository root.
 pub const OUTPUT: &str = "kraken/src/generated/config.rs";
+/// Where the TypeScript declarations go (the npm package's sources, `kraken/js/npm/`).
+pub const OUTPUT_TS: &str = "kraken/js/npm/config.d.ts";
 
 /// The input texts, each with the name it is shown under in messages.
 #[derive(Debug, Clone)]
