@@ -1,11 +1,12 @@
 //! Kraken's core: the assignment key for one request, computed from config compiled into the
-//! binary. Plain Rust that tests natively; `compute` (wasm only) adapts it to Fastly Compute.
+//! binary. Plain Rust that tests natively; `compute` (wasm32-wasip1 only) adapts it to Fastly
+//! Compute.
 //!
 //! Pipeline: `config/*.json` → `codegen` → `generated/config.rs` (static tables, `match`
 //! lookups over `model` types) → [`assign()`] at request time (hashing and comparing only).
 
 pub mod assign;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod compute;
 pub mod generated;
 pub mod inline;

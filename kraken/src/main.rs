@@ -1,14 +1,14 @@
 //! Fastly Compute entry point: the compiled config's key for the client request (SPEC §5).
 //! Request and response handling live in `kraken::compute`; assignment in `kraken::assign`.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 fn main() {
     kraken::compute::serve(kraken::CONFIG.digest, |input, key| {
         kraken::assign_into(&kraken::CONFIG, input, kraken::compute::random_id, key)
     });
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", target_os = "wasi")))]
 fn main() {
     eprintln!(
         "kraken is a Fastly Compute service: build it with --target wasm32-wasip1 (see README)"

@@ -1,0 +1,127 @@
+// Kraken for Node.js origins: `assign` and `parseKey` over the config compiled into
+// `wasm/kraken_bg.wasm` (the `kraken` crate and its committed tables, built by
+// `scripts/package-js`). The wasm holds no JSON; this file only moves bytes across.
+"use strict";
+
+const wasm = require("./wasm/kraken.js");
+
+const encoder = new TextEncoder();
+
+/** Digest of the pruned config this build was compiled from (the edge's `Kraken-Config`). */
+const configDigest = wasm.config_digest();
+const cookieParts = wasm.set_cookie_parts();
+const cookiePrefix = cookieParts.slice(0, cookieParts.indexOf(" "));
+const cookieAttributes = cookieParts.slice(cookieParts.indexOf(" ") + 1);
+
+// One scratch buffer for a request's bytes, grown as needed: `assign` packs every value into it
+// and the wasm side copies it once.
+let scratch = new Uint8Array(4096);
+let lengths = new Int32Array(8);
+let used = 0;
+
+function room(n) {
+  if (used + n > scratch.length) {
+    const grown = new Uint8Array(Math.max(scratch.length * 2, used + n));
+    grown.set(scratch.subarray(0, used));
+    scratch = grown;
+  }
+}
+
+/** Appends one value as bytes and returns its length, or -1 for a missing or unusable one. */
+function put(value) {
+  if (typeof value === "string") {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    room(value.length * 3);
+    const { written } = encoder.encodeInto(value, scratch.subarray(used));
+    used += written;
+    return written;
+  }
+  if (value instanceof Uint8Array) {
+    room(value.length);
+    scratch.set(value, used);
+    used += value.length;
+    return value.length;
+  }
+  if (value instanceof ArrayBuffer) return put(new Uint8Array(value));
+  return -1;
+}
+
+/** A header that may come as several values (Node's `headersDistinct`): the first counts. */
+function single(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a field without trusting the object: a throwing getter counts as missing. */
+function field(request, name) {
+  try {
+    return request[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The edge's answer for a request: `{ key, unit, minted, setCookie }`. Every field is optional
+ * and may be anything; strings are sent as UTF-8, `Buffer`/`Uint8Array` values as they are.
+ */
+function assign(request) {
+  const r = request !== null && typeof request === "object" ? request : {};
+  used = 0;
+  let n = 0;
+  const push = (length) => {
+    if (n === lengths.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(lengths);
+      lengths = grown;
+    }
+    lengths[n++] = length;
+  };
+  push(put(single(field(r, "host"))));
+  push(put(single(field(r, "krakenHost"))));
+  push(put(single(field(r, "pageType"))));
+  let query = single(field(r, "query"));
+  // `url.search` and `location.search` start with `?`; the service reads what follows it.
+  if (typeof query === "string" && query.charCodeAt(0) === 63) query = query.slice(1);
+  push(put(query));
+  const cookie = field(r, "cookie");
+  if (Array.isArray(cookie)) {
+    for (let i = 0; i < cookie.length; i++) push(put(cookie[i]));
+  } else {
+    push(put(cookie));
+  }
+  const answer = wasm.assign_packed(scratch.subarray(0, used), lengths.subarray(0, n));
+  // `<m><unit> <key>`, see kraken/js/src/lib.rs.
+  const space = answer.indexOf(" ");
+  const unit = answer.slice(1, space);
+  const minted = answer.charCodeAt(0) === 49;
+  return {
+    key: answer.slice(space + 1),
+    unit,
+    minted,
+    setCookie: minted ? cookiePrefix + unit + cookieAttributes : null,
+  };
+}
+
+/**
+ * The declared items of an assignment key: `{ experiments, flags }`, each mapping a key to its
+ * variation or value. Items the config does not declare are ignored; it never throws.
+ */
+function parseKey(key) {
+  const experiments = Object.create(null);
+  const flags = Object.create(null);
+  let bytes;
+  if (typeof key === "string") bytes = encoder.encode(key);
+  else if (key instanceof Uint8Array) bytes = key;
+  else return { experiments, flags };
+  const declared = wasm.declared_key(bytes);
+  if (declared === "") return { experiments, flags };
+  for (const item of declared.split(";")) {
+    // Only declared items come back, and their keys never hold `=`.
+    const eq = item.indexOf("=");
+    if (item.startsWith("exp:")) experiments[item.slice(4, eq)] = item.slice(eq + 1);
+    else flags[item.slice(3, eq)] = item.slice(eq + 1);
+  }
+  return { experiments, flags };
+}
+
+module.exports = { assign, parseKey, configDigest };

@@ -1,0 +1,198 @@
+//! Kraken for Node.js: the core's [`kraken::assign`] and key reading over the compiled config,
+//! behind the npm package in `npm/`. Plain Rust, tested natively; `exports.rs` is the
+//! wasm-bindgen glue (wasm only) and `npm/index.cjs` the JavaScript API around it.
+//!
+//! The boundary is shaped for one copy each way: the JavaScript side packs a request's values
+//! into one byte buffer plus their lengths, and gets one string back.
+
+#[cfg(target_arch = "wasm32")]
+mod exports;
+
+use kraken::{CONFIG, KeyItem, RequestInput};
+
+/// Longest `Host`, `Kraken-Host` or `Kraken-Page-Type` value, and longest `Cookie` values all
+/// together (one separator byte each): past these the Compute adapter (`kraken/src/adapter.rs`)
+/// reads the header as missing, and so does the package.
+pub const MAX_HEADER: usize = 64 * 1024;
+pub const MAX_COOKIES: usize = 128 * 1024;
+
+/// Assigns a packed request: `bytes` holds its values back to back, `lengths` one length per
+/// value (`Host`, `Kraken-Host`, `Kraken-Page-Type`, the query, then each `Cookie` value),
+/// negative for a missing one. Lengths past the end of `bytes` are cut to what is there: any
+/// input gets an answer.
+///
+/// The answer is `<m><unit> <key>`: `m` is `1` when the unit was minted, else `0`; a unit never
+/// holds a space (`[A-Za-z0-9_-]`).
+pub fn assign_packed(bytes: &[u8], lengths: &[i32], random: impl FnOnce() -> [u8; 16]) -> String {
+    let mut rest = bytes;
+    let mut values = lengths.iter().map(|&len| {
+        let len = usize::try_from(len).ok()?;
+        let (value, tail) = rest.split_at(len.min(rest.len()));
+        rest = tail;
+        Some(value)
+    });
+    let mut header = || values.next().flatten().filter(|v| v.len() <= MAX_HEADER);
+    let (host, kraken_host, page_type) = (header(), header(), header());
+    let query = values.next().flatten();
+    let mut cookies: Vec<&[u8]> = values.flatten().collect();
+    if cookies.iter().map(|c| c.len() + 1).sum::<usize>() > MAX_COOKIES {
+        cookies.clear();
+    }
+    let input = RequestInput {
+        cookies: &cookies,
+        host,
+        kraken_host,
+        page_type,
+        query,
+    };
+    let assignment = kraken::assign(&CONFIG, &input, random);
+    let unit = assignment.unit.as_str();
+    let mut answer = String::with_capacity(2 + unit.len() + assignment.key.len());
+    answer.push(if assignment.minted { '1' } else { '0' });
+    answer.push_str(unit);
+    answer.push(' ');
+    answer.push_str(&assignment.key);
+    answer
+}
+
+/// The declared items of a key (see [`kraken::declared_items`]), joined by `;` again: what the
+/// JavaScript side turns into `{ experiments, flags }` by splitting each at its first `=`.
+pub fn declared_key(key: &[u8]) -> String {
+    let mut out = String::with_capacity(key.len());
+    for item in kraken::declared_items(&CONFIG, key) {
+        if !out.is_empty() {
+            out.push(';');
+        }
+        out.push_str(match item {
+            KeyItem::Experiment(_, variation) => variation.item,
+            KeyItem::Flag(_, value) => value.item,
+        });
+    }
+    out
+}
+
+/// The `Set-Cookie` value for a minted unit is `<prefix><unit><attributes>`: both halves,
+/// separated by the first space (the prefix has none), read once when the package loads.
+pub fn set_cookie_parts() -> String {
+    format!("kraken_uid= {}", kraken::COOKIE_ATTRIBUTES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack(values: &[Option<&[u8]>]) -> (Vec<u8>, Vec<i32>) {
+        let mut bytes = Vec::new();
+        let lengths = values
+            .iter()
+            .map(|v| match v {
+                Some(v) => {
+                    bytes.extend_from_slice(v);
+                    v.len() as i32
+                }
+                None => -1,
+            })
+            .collect();
+        (bytes, lengths)
+    }
+
+    fn core(input: &RequestInput<'_>, random: [u8; 16]) -> String {
+        let a = kraken::assign(&CONFIG, input, || random);
+        format!("{}{} {}", u8::from(a.minted), a.unit.as_str(), a.key)
+    }
+
+    #[test]
+    fn a_packed_request_gets_the_cores_answer() {
+        let cookies: &[&[u8]] = &[b"a=b", b"kraken_uid=visitor-1"];
+        let input = RequestInput {
+            cookies,
+            host: Some(b"www.example.ie:443"),
+            kraken_host: None,
+            page_type: Some(b"home"),
+            query: Some(b"flags=new-nav:on"),
+        };
+        let (bytes, lengths) = pack(&[
+            input.host,
+            None,
+            input.page_type,
+            input.query,
+            Some(cookies[0]),
+            None,
+            Some(cookies[1]),
+        ]);
+        let answer = assign_packed(&bytes, &lengths, || unreachable!("the cookie is valid"));
+        assert_eq!(answer, core(&input, [0; 16]));
+        assert!(answer.starts_with("0visitor-1 ") && answer.contains("ff:new-nav=on"));
+    }
+
+    #[test]
+    fn missing_values_and_a_minted_unit() {
+        let (bytes, lengths) = pack(&[None, Some(b""), Some(b"hotel"), None]);
+        let answer = assign_packed(&bytes, &lengths, || [0xab; 16]);
+        let input = RequestInput {
+            kraken_host: Some(b""),
+            page_type: Some(b"hotel"),
+            ..RequestInput::default()
+        };
+        assert_eq!(answer, core(&input, [0xab; 16]));
+        assert!(answer.starts_with(&format!("1{} ", "ab".repeat(16))));
+    }
+
+    #[test]
+    fn lengths_that_do_not_fit_never_fail() {
+        for lengths in [
+            &[][..],
+            &[9999, -5, i32::MAX, 3, 7][..],
+            &[1, 1, 1, 1, 1, 1][..],
+        ] {
+            let answer = assign_packed(b"home", lengths, || [1; 16]);
+            assert!(answer.starts_with('1') && answer.contains(' '));
+        }
+    }
+
+    #[test]
+    fn oversized_headers_count_as_missing_like_the_adapter() {
+        let long_host = format!("example.ie{}", "x".repeat(MAX_HEADER));
+        let long_cookie = format!("kraken_uid=u1; pad={}", "x".repeat(MAX_COOKIES));
+        let (bytes, lengths) = pack(&[
+            Some(long_host.as_bytes()),
+            None,
+            Some(b"home"),
+            None,
+            Some(long_cookie.as_bytes()),
+        ]);
+        let answer = assign_packed(&bytes, &lengths, || [2; 16]);
+        let input = RequestInput {
+            page_type: Some(b"home"),
+            ..RequestInput::default()
+        };
+        assert_eq!(answer, core(&input, [2; 16]));
+    }
+
+    #[test]
+    fn declared_key_keeps_only_declared_items_first_wins() {
+        let key = kraken::assign(
+            &CONFIG,
+            &RequestInput {
+                host: Some(b"example.ie"),
+                page_type: Some(b"home"),
+                ..RequestInput::default()
+            },
+            || [3; 16],
+        )
+        .key;
+        assert_eq!(declared_key(key.as_bytes()), key);
+        let first_flag = CONFIG.flags[0];
+        let noisy = format!(
+            "exp:nope=b;;ff:{k}=not-a-value;ff:{k}={v};ff:{k}={w};junk;exp:=;\u{ff}ff:x=y;{key}",
+            k = first_flag.key,
+            v = first_flag.values[0].value,
+            w = first_flag.values[1].value,
+        );
+        let declared = declared_key(noisy.as_bytes());
+        assert!(declared.starts_with(&format!("{};", first_flag.values[0].item)));
+        assert!(!declared.contains(first_flag.values[1].item));
+        assert!(!declared.contains("nope") && !declared.contains("junk"));
+        assert_eq!(declared_key(b"\xff\xfe;exp:"), "");
+    }
+}
