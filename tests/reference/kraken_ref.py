@@ -72,11 +72,12 @@ def h(s):
 
 
 def unit_from_cookie(cookie):
-    """SPEC §3: first `kraken_uid` cookie value if valid, else None."""
+    """SPEC §3: first `kraken_uid` cookie value if valid, else None. Spaces and tabs
+    around a pair are ignored (the README's choice where the SPEC is silent)."""
     if cookie is None:
         return None
     for pair in cookie.split(b";"):
-        name, eq, value = pair.strip(b" ").partition(b"=")
+        name, eq, value = pair.strip(b" \t").partition(b"=")
         if eq and name == b"kraken_uid":
             return value.decode("ascii") if UNIT_RE.fullmatch(value) else None
     return None

@@ -1,0 +1,214 @@
+// The npm package as an origin gets it: packed by scripts/package-js, installed into a scratch
+// project, loaded as CommonJS and as an ES module; thousands of random and hostile requests
+// through `assign` must get the Rust core's and the Python reference's key, unit and cookie;
+// `parseKey` round-trips; the wasm holds no JSON; the types check with tsc.
+//
+//   node --test kraken/js/test/package.test.mjs   (KRAKEN_JS_TGZ=<packed .tgz> skips the packing)
+
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, test } from "node:test";
+import { cases, declared } from "./cases.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+const here = join(root, "kraken/js/test");
+const CASES = Number(process.env.KRAKEN_JS_CASES ?? 4000);
+
+const readJson = (path) => JSON.parse(readFileSync(join(root, path), "utf8"));
+const config = {
+  experiments: readJson("config/experiments.json"),
+  features: readJson("config/site-features.json"),
+  edge: readJson("config/edge.json"),
+};
+
+let scratch;
+let kraken;
+
+before(() => {
+  const tgz =
+    process.env.KRAKEN_JS_TGZ ||
+    execFileSync(join(root, "scripts/package-js"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+      .trim()
+      .split("\n")
+      .at(-1);
+  scratch = mkdtempSync(join(tmpdir(), "kraken-js-"));
+  writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "origin", private: true }));
+  // A fresh project, no registry: the package has no dependencies and no install step.
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", tgz], { cwd: scratch });
+  kraken = createRequire(join(scratch, "package.json"))("@kraken/origin");
+});
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the JSONL requests through a command, one JSON answer per line back. */
+function answers(command, args, lines) {
+  const run = spawnSync(command, args, {
+    cwd: root,
+    input: lines.map((l) => JSON.stringify(l)).join("\n") + "\n",
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  assert.equal(run.status, 0, `${command} ${args.join(" ")} failed:\n${run.stderr}`);
+  return run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+/** JSON for messages: the hostile cases hold BigInts, symbols and functions. */
+const shown = (v) => JSON.stringify(v, (_, x) => (["bigint", "symbol", "function"].includes(typeof x) ? String(x) : x));
+const b64 = (bytes) => (bytes === null ? null : Buffer.from(bytes).toString("base64"));
+
+test("assign agrees with the Rust core and the Python reference on random, hostile requests", () => {
+  const all = cases(declared(config), 2026, CASES);
+  const got = all.map(({ request }) => kraken.assign(request));
+  const lines = all.map(({ wire }, i) => ({
+    host_b64: b64(wire.host),
+    kraken_host_b64: b64(wire.krakenHost),
+    page_type_b64: b64(wire.pageType),
+    query_b64: b64(wire.query),
+    // The reference takes one Cookie header; the core reads several values as if `;`-joined.
+    cookie_b64: wire.cookie.length ? b64(Buffer.concat(wire.cookie.flatMap((c, j) => (j ? [Buffer.from(";"), c] : [c])))) : null,
+    cookies_b64: wire.cookie.map(b64),
+    // A minted id is random: the oracles assign with the one the package minted.
+    minted: got[i].minted ? got[i].unit : "0".repeat(32),
+  }));
+  const reference = answers("python3", ["tests/reference/kraken_ref.py", "config"], lines);
+  const core = answers("cargo", ["run", "--quiet", "-p", "kraken-js", "--example", "core_answers"], lines);
+  const wrong = [];
+  all.forEach(({ request }, i) => {
+    const mine = got[i];
+    for (const [name, other] of [["core", core[i]], ["reference", reference[i]]]) {
+      if (mine.key !== other.key || mine.unit !== other.unit || mine.minted !== other.minted) {
+        wrong.push(`${name}: ${JSON.stringify(lines[i])}\n  package: ${JSON.stringify(mine)}\n  ${name}: ${JSON.stringify(other)}`);
+      }
+    }
+    const cookie = mine.minted
+      ? `kraken_uid=${mine.unit}; Path=/; Max-Age=31536000; SameSite=Lax; Secure`
+      : null;
+    assert.equal(mine.setCookie, cookie, `Set-Cookie for ${shown(request)}`);
+    if (mine.minted) assert.match(mine.unit, /^[0-9a-f]{32}$/);
+  });
+  assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} answers of ${2 * all.length} differ`);
+  // The cases exercise what they claim: enrolments, overrides, kept and minted units.
+  assert.ok(got.some((a) => a.key.includes("exp:")) && got.some((a) => !a.key.includes("exp:")));
+  assert.ok(got.some((a) => a.minted) && got.some((a) => !a.minted));
+  const minted = got.filter((a) => a.minted).map((a) => a.unit);
+  assert.equal(new Set(minted).size, minted.length, "minted ids are random");
+});
+
+test("assign never throws, whatever it is given", () => {
+  const hostile = [
+    undefined, null, 0, "home", [], () => {}, Symbol("x"),
+    { cookie: [null, 5, {}, "kraken_uid=ok"], host: 7 },
+    { get host() { throw new Error("getter"); }, pageType: "home" },
+    new Proxy({}, { get() { throw new Error("proxy"); } }),
+    { host: "\ud800", pageType: "\udfff", query: "\u0000%" },
+    { cookie: "kraken_uid=" + "x".repeat(200_000), host: "h".repeat(70_000) },
+  ];
+  for (const request of hostile) {
+    const a = kraken.assign(request);
+    assert.equal(typeof a.key, "string");
+    assert.match(a.unit, /^[A-Za-z0-9_-]{1,64}$/);
+  }
+  assert.equal(kraken.assign({ cookie: [null, 5, {}, "kraken_uid=ok"] }).unit, "ok");
+});
+
+test("parseKey round-trips every key and ignores what the config does not declare", () => {
+  const all = cases(declared(config), 7, 1000);
+  for (const { request } of all) {
+    const { key } = kraken.assign(request);
+    const parsed = kraken.parseKey(key);
+    const items = [
+      ...Object.entries(parsed.experiments).map(([k, v]) => `exp:${k}=${v}`),
+      ...Object.entries(parsed.flags).map(([k, v]) => `ff:${k}=${v}`),
+    ].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    assert.equal(items.join(";"), key);
+    // Undeclared and malformed items around it change nothing; a Buffer reads the same.
+    const noisy = `exp:gone=b;;exp:hero-banner-v2=zzz;ff:new-nav=maybe;junk;${key};exp:constructor=x`;
+    assert.deepEqual(kraken.parseKey(noisy), parsed);
+    assert.deepEqual(kraken.parseKey(Buffer.from(key)), parsed);
+  }
+  for (const bad of [undefined, null, 5, {}, [], "", ";;;", "\uffff", "exp:", "ff:=", Buffer.from([0xff, 0x3b])]) {
+    const parsed = kraken.parseKey(bad);
+    assert.deepEqual({ ...parsed.experiments, ...parsed.flags }, {});
+  }
+  // The objects have no prototype: a key named like an Object method is just absent.
+  assert.equal(kraken.parseKey("").experiments.constructor, undefined);
+});
+
+test("configDigest names the tables; another build's config has another digest", () => {
+  const generated = readFileSync(join(root, "kraken/src/generated/config.rs"), "utf8");
+  const digest = generated.match(/pub const DIGEST: &str = "([0-9a-f]{32})"/)[1];
+  assert.equal(kraken.configDigest, digest);
+  const types = readFileSync(join(scratch, "node_modules/@kraken/origin/config.d.ts"), "utf8");
+  assert.ok(types.includes(`export type ConfigDigest = "${digest}";`));
+  // Another build: the same config with one experiment stopped.
+  const other = otherBuild();
+  assert.notEqual(other.digest, kraken.configDigest);
+  assert.ok(!other.types.includes('"hero-banner-v2"') && types.includes('"hero-banner-v2"'));
+});
+
+test("the wasm holds the tables, not the JSON", () => {
+  const wasm = readFileSync(join(scratch, "node_modules/@kraken/origin/wasm/kraken_bg.wasm")).toString("latin1");
+  assert.ok(wasm.includes("exp:hero-banner-v2=b"), "the compiled item strings are there");
+  for (const json of ['"experiments"', '"variations"', "generated_at", "hypothesis", '"owner"']) {
+    assert.ok(!wasm.includes(json), `${json} is in the wasm`);
+  }
+});
+
+test("CommonJS and ES modules load the installed package by name", () => {
+  const script = (kind) =>
+    kind === "esm"
+      ? 'import { assign, parseKey, configDigest } from "@kraken/origin"; console.log(JSON.stringify([assign({ cookie: "kraken_uid=u1", pageType: "home", host: "example.ie" }).key, Object.keys(parseKey("ff:new-nav=on").flags), configDigest]));'
+      : 'const { assign, parseKey, configDigest } = require("@kraken/origin"); console.log(JSON.stringify([assign({ cookie: "kraken_uid=u1", pageType: "home", host: "example.ie" }).key, Object.keys(parseKey("ff:new-nav=on").flags), configDigest]));';
+  const run = (kind) =>
+    execFileSync("node", [kind === "esm" ? "--input-type=module" : "--input-type=commonjs", "-e", script(kind)], {
+      cwd: scratch,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  const esm = JSON.parse(run("esm"));
+  assert.deepEqual(JSON.parse(run("cjs")), esm);
+  const expected = kraken.assign({ cookie: "kraken_uid=u1", pageType: "home", host: "example.ie" }).key;
+  assert.deepEqual(esm, [expected, ["new-nav"], kraken.configDigest]);
+});
+
+test("types: the typed example checks with tsc, and fails against a config without its experiment", () => {
+  const tsc = join(root, "kraken/js/dev/node_modules/typescript/bin/tsc");
+  const project = join(scratch, "typed");
+  mkdirSync(project, { recursive: true });
+  cpSync(join(here, "typed"), project, { recursive: true });
+  const check = () => spawnSync("node", [tsc, "--noEmit", "-p", project], { cwd: scratch, encoding: "utf8" });
+  const ok = check();
+  assert.equal(ok.status, 0, `tsc --noEmit failed:\n${ok.stdout}${ok.stderr}`);
+  // The same origin code against the declarations of a build where hero-banner-v2 is stopped.
+  writeFileSync(join(scratch, "node_modules/@kraken/origin/config.d.ts"), otherBuild().types);
+  const stale = check();
+  assert.notEqual(stale.status, 0, "a removed experiment must be a compile error");
+  assert.match(stale.stdout, /hero-banner-v2/);
+});
+
+let built;
+/** codegen on a copy of config/ with hero-banner-v2 stopped: its digest and declarations. */
+function otherBuild() {
+  if (built) return built;
+  const dir = mkdtempSync(join(tmpdir(), "kraken-js-other-"));
+  const experiments = structuredClone(config.experiments);
+  experiments.experiments.find((e) => e.key === "hero-banner-v2").status = "stopped";
+  writeFileSync(join(dir, "experiments.json"), JSON.stringify(experiments));
+  writeFileSync(join(dir, "site-features.json"), JSON.stringify(config.features));
+  writeFileSync(join(dir, "edge.json"), JSON.stringify(config.edge));
+  const rs = join(dir, "config.rs");
+  const ts = join(dir, "config.d.ts");
+  execFileSync("cargo", ["codegen", "generate", "--config", dir, "--out", rs, "--ts-out", ts], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  const digest = readFileSync(rs, "utf8").match(/pub const DIGEST: &str = "([0-9a-f]{32})"/)[1];
+  built = { digest, types: readFileSync(ts, "utf8") };
+  rmSync(dir, { recursive: true, force: true });
+  return built;
+}
