@@ -1,4 +1,5 @@
-"""Starts and stops the edge stack on loopback: a counting origin, Kraken under Viceroy, varnishd.
+"""Starts and stops the edge stack on loopback: a counting Node origin that renders through the npm
+package, Kraken under Viceroy, varnishd.
 
 Reused by the e2e tests, scripts/hit-ratio and scripts/load (wrk load and fault runs), so every
 piece can be started, stopped and swapped on its own:
@@ -14,12 +15,16 @@ Everything listens on 127.0.0.1 on ports picked at run time. Child processes get
 process group (stopped as a group) and a parent-death signal, so none outlives the test.
 
 The origin's contract (what any replacement must keep; the tests read nothing else):
-  - answers every method and path with 200, `Content-Type: application/json` and the body
-    {"fetch": n, "path": <request target>, "key": <Kraken-Assignments or null>}, n numbering
-    its answers from 1 (`GET /__ready` answers fetch 0 and is not counted);
-  - `Cache-Control: max-age=<ttl>` (300 s unless told), `Surrogate-Key: site` (a site-wide key,
-    which the edge keeps beside its own), and the key back as `Kraken-Assignments` when it was
-    asked with one (origins echo headers; the edge must strip it);
+  - answers every method and path with 200 and an HTML page (tests/e2e/origin/server.mjs)
+    rendered for the forwarded key through the npm package's `parseKey`: one marker per
+    experiment and flag (`Response.rendered`), and the render as JSON in
+    <script id="kraken-render"> (`Response.json`): {"fetch": n, "path": <request target>,
+    "key": <Kraken-Assignments or null>, "experiments", "flags", "config"}, n numbering its
+    answers from 1 (`GET /__ready` answers fetch 0 and is not counted);
+  - `Cache-Control: max-age=<ttl>` (300 s unless told), `Surrogate-Key: site exp:<key>...` (a
+    site-wide key and one per experiment rendered, which the edge keeps beside its own), and
+    the key back as `Kraken-Assignments` when it was asked with one (origins echo headers; the
+    edge must strip it);
   - `fail_next(path, n)`: the next n fetches of that exact target answer 503 instead (counted
     like the others), for the edge's origin retry;
   - records each fetch: method, target, key, headers (lowercased names), arrival time.
@@ -29,7 +34,6 @@ import ctypes
 import http.client
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -39,8 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,116 +157,89 @@ class Fetch:
     path: str
     key: str | None  # Kraken-Assignments, None when absent
     headers: dict = field(default_factory=dict)  # lowercased names
-    at: float = 0.0  # time.monotonic() when it arrived
+    at: float = 0.0  # time.monotonic() when it arrived (the origin reads the same clock)
 
 
-class _OriginServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 drops connections when Varnish opens many at once under load.
-    request_queue_size = 128
+ORIGIN_DIR = REPO / "tests" / "e2e" / "origin"
+_origin_installed = False
 
-    def handle_error(self, request, client_address):
-        # Varnish hanging up on a slow answer (at shutdown) is not news; anything else is.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+
+def install_origin_package():
+    """Packs the npm package (scripts/package-js, from the committed tables) and installs it
+    beside the Node origin, once per process: the origin renders through exactly this build."""
+    global _origin_installed
+    if _origin_installed:
+        return
+    packed = subprocess.run([str(REPO / "scripts" / "package-js")], cwd=REPO,
+                            capture_output=True, text=True)
+    if packed.returncode != 0:
+        raise RuntimeError(f"scripts/package-js failed:\n{packed.stderr[-3000:]}")
+    tgz = packed.stdout.strip().splitlines()[-1]
+    subprocess.run([find_program("npm"), "install", "--offline", "--no-save", "--no-package-lock",
+                    "--no-audit", "--no-fund", "--silent", tgz], cwd=ORIGIN_DIR, check=True)
+    _origin_installed = True
 
 
 class Origin:
-    """A tiny origin in a thread: counts fetches and echoes the key it was asked for.
+    """The Node origin (tests/e2e/origin/server.mjs) as a child process: renders each page from
+    its Kraken-Assignments through the npm package's `parseKey`, and counts fetches.
 
-    Body: JSON {"fetch": n, "path": ..., "key": ...}; `fetch` numbers the origin's answers,
-    so two clients that got the same `fetch` got the same cached object. The key also comes
-    back as a `Kraken-Assignments` response header, which the edge must not let through.
+    Its page carries the render as JSON ({"fetch": n, "path", "key", "experiments", "flags",
+    "config"}, see `Response.json`); `fetch` numbers the origin's answers, so two clients that
+    got the same `fetch` got the same cached object. The key also comes back as a
+    `Kraken-Assignments` response header, which the edge must not let through.
     `delay=(low, high)` makes each answer wait a uniform random number of seconds (a slow origin).
     The contract any replacement keeps is at the top of this file.
     """
 
+    # The site-wide surrogate key every page carries (server.mjs), beside one per experiment.
     SURROGATE_KEY = "site"
 
-    def __init__(self, ttl=300, delay=None):
+    def __init__(self, workdir, ttl=300, delay=None):
         self.ttl = ttl
         self.delay = delay
-        self.fetches = []
-        self._failing = {}  # path -> fetches left that answer 503
-        self._lock = threading.Lock()
-        origin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms.
-            disable_nagle_algorithm = True
-
-            def do_GET(self):
-                origin._answer(self, body=True)
-
-            def do_HEAD(self):
-                origin._answer(self, body=False)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                origin._answer(self, body=True)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = _OriginServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.port = free_port()
+        self.log_path = Path(workdir) / "origin.log"
+        self.process = None
 
     def start(self):
-        self._thread.start()
+        install_origin_package()
+        argv = [find_program("node"), str(ORIGIN_DIR / "server.mjs"),
+                "--port", str(self.port), "--ttl", str(self.ttl)]
+        if self.delay:
+            argv += ["--delay", f"{self.delay[0]},{self.delay[1]}"]
+        self.process = Process("origin", argv, self.log_path)
+        wait_http("origin", self.port, self.process)
         return self
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
 
-    def _answer(self, handler, body):
-        key = handler.headers.get("Kraken-Assignments")
-        if handler.path == "/__ready":
-            number = 0
-            status = 200
-        else:
-            arrived = time.monotonic()
-            with self._lock:
-                self.fetches.append(
-                    Fetch(
-                        method=handler.command,
-                        path=handler.path,
-                        key=key,
-                        headers={k.lower(): v for k, v in handler.headers.items()},
-                        at=arrived,
-                    )
-                )
-                number = len(self.fetches)
-                status = 200
-                if self._failing.get(handler.path, 0) > 0:
-                    self._failing[handler.path] -= 1
-                    status = 503
-            if self.delay:
-                time.sleep(random.uniform(*self.delay))
-        payload = json.dumps({"fetch": number, "path": handler.path, "key": key}).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.send_header("Cache-Control", f"max-age={self.ttl}")
-        handler.send_header("Surrogate-Key", self.SURROGATE_KEY)
-        if key is not None:
-            # Origins echo request headers more often than one would like; the edge must strip it.
-            handler.send_header("Kraken-Assignments", key)
-        handler.end_headers()
-        if body:
-            handler.wfile.write(payload)
+    def _control(self, method, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, headers={"Host": "origin.invalid"})
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status >= 300:
+                raise RuntimeError(f"origin {method} {path}: {resp.status} {body[:200]!r}")
+            return body
+        finally:
+            conn.close()
+
+    @property
+    def fetches(self):
+        """Every fetch so far, oldest first (asked of the origin, so none is in flight)."""
+        return [Fetch(**f) for f in json.loads(self._control("GET", "/__fetches"))]
 
     def count(self):
-        with self._lock:
-            return len(self.fetches)
+        return len(self.fetches)
 
     def fail_next(self, path, n=1):
         """The next n fetches of `path` (the exact request target) answer 503."""
-        with self._lock:
-            self._failing[path] = n
+        self._control("POST", "/__fail?" + urllib.parse.urlencode({"path": path, "n": n}))
 
 
 # --- Kraken under Viceroy ---------------------------------------------------------------------
@@ -423,7 +400,17 @@ class Response:
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
     def json(self):
-        return json.loads(self.body)
+        """The body as JSON; for the origin's HTML page, the render it embeds."""
+        render = re.search(rb'<script type="application/json" id="kraken-render">(.*?)</script>',
+                           self.body, re.S)
+        return json.loads(render[1] if render else self.body)
+
+    def rendered(self):
+        """The variant markers of the origin's page: {"exp:<key>": variation, "ff:<key>": value}."""
+        markers = re.findall(rb'data-(experiment|flag)="([^"]*)" data-(?:variation|value)="([^"]*)"',
+                             self.body)
+        return {("exp:" if kind == b"experiment" else "ff:") + name.decode(): value.decode()
+                for kind, name, value in markers}
 
 
 class EdgeStack:
@@ -432,7 +419,7 @@ class EdgeStack:
     def __init__(self, origin_ttl=300, with_kraken=True, origin_delay=None):
         self._tmp = tempfile.TemporaryDirectory(prefix="kraken-e2e-")
         self.workdir = Path(self._tmp.name)
-        self.origin = Origin(ttl=origin_ttl, delay=origin_delay)
+        self.origin = Origin(self.workdir, ttl=origin_ttl, delay=origin_delay)
         self.kraken = Kraken(self.workdir) if with_kraken else None
         self.kraken_port = self.kraken.port if self.kraken else free_port()
         self.varnish = Varnish(self.workdir, self.origin.port, self.kraken_port)

@@ -22,6 +22,8 @@ sys.path.insert(0, str(REPO / "tests" / "reference"))
 import kraken_ref  # noqa: E402
 
 CONFIG = kraken_ref.load(str(REPO / "config"))
+GENERATED_DIGEST = re.search(r'pub const DIGEST: &str = "([0-9a-f]+)"',
+                             (REPO / "kraken/src/generated/config.rs").read_text())[1]
 HOST = "www.example.com"
 # The Compute service's domain in varnish.vcl (on Fastly: the kraken backend's override host).
 KRAKEN_DOMAIN = "kraken-example.edgecompute.app"
@@ -156,6 +158,30 @@ class EdgeStackTest(EdgeCase):
                     "the cached object must not depend on one visitor's data",
                 )
                 self.assertEqual(resp.header("Cache-Control"), "private, no-cache")
+
+    def test_the_origin_renders_exactly_the_variants_kraken_assigned(self):
+        # The whole chain: Kraken assigns, Varnish forwards the key, the Node origin renders it
+        # through the npm package's parseKey; the page's markers are the reference's items.
+        rng = random.Random("rendered")
+        routes = {"/": "home", "/destinations/porto": "destination", "/hotels/palace": "hotel",
+                  "/deals/winter": "deals"}
+        hosts = ["www.example.com", "example.ie", "www.example.de", "staging.example.nl"]
+        experiments = 0
+        for i in range(24):
+            unit = "%032x" % rng.getrandbits(128)
+            path, page_type = rng.choice(sorted(routes.items()))
+            if i % 4 == 3:
+                path += "?flags=new-nav:on&variants=hero-banner-v2:b"
+            host = rng.choice(hosts)
+            with self.subTest(unit=unit, path=path, host=host):
+                resp = self.get(path, host=host, cookie=f"kraken_uid={unit}")
+                expected = oracle_key(unit, page_type, query_of(path), host=host)
+                items = dict(item.split("=", 1) for item in expected.split(";") if item)
+                self.assertEqual(resp.rendered(), items)
+                self.assertEqual(resp.json()["key"], expected)
+                self.assertEqual(resp.json()["config"], GENERATED_DIGEST)
+                experiments += sum(1 for item in items if item.startswith("exp:"))
+        self.assertGreater(experiments, 0, "the visitors were enrolled somewhere")
 
     def test_url_overrides_reach_the_origin_as_part_of_the_key(self):
         unit = "fedcba9876543210fedcba9876543210"

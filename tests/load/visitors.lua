@@ -4,9 +4,9 @@
 --
 -- POOL returning visitors (cookie kraken_uid=v1..vPOOL), a share NEW (0..1) of requests without
 -- a cookie (new visitors: Kraken mints an id), SEED for the per-thread random streams. The pool
--- and the long tail of hotel pages make both cache hits and misses. The origin echoes the key
--- it was asked for in its JSON body, so a response with `"key": ""` was served under the
--- default key (fail open); Varnish's X-Varnish holds two ids on a cache hit. done() prints one
+-- and the long tail of hotel pages make both cache hits and misses. The origin's page embeds the
+-- key it was rendered for as JSON (tests/e2e/origin/server.mjs), so a response with `"key":""`
+-- was served under the default key (fail open); Varnish's X-Varnish holds two ids on a cache hit. done() prints one
 -- line, `WRK_JSON {...}`, that scripts/load reads. Its latencies are wrk's, which wrk corrects
 -- for coordinated omission before done() (as in the --latency table).
 
@@ -57,7 +57,7 @@ function response(status, headers, body)
   end
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
-  elseif body and string.find(body, '"key": ""', 1, true) then
+  elseif body and string.find(body, '"key":""', 1, true) then
     default_key = default_key + 1
   end
 end
