@@ -179,7 +179,7 @@ class FetchConfigTest(unittest.TestCase):
         self.assertEqual(git(self.repo, "log", "-1", "--format=%an <%ae>").strip(), BOT)
         self.assertEqual(sorted(git(self.repo, "diff", "--name-only", head, "HEAD").split()),
                          ["config/experiments.json", "config/site-features.json",
-                          "kraken/src/generated/config.rs"])
+                          "kraken/js/npm/config.d.ts", "kraken/src/generated/config.rs"])
         # What was committed is byte for byte what the platform sent.
         self.assertEqual((self.repo / "config/experiments.json").read_bytes(),
                          self.platform.routes["/experiments.json"][1])
