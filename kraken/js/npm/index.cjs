@@ -46,18 +46,21 @@ function put(value) {
   return -1;
 }
 
-/** A header that may come as several values (Node's `headersDistinct`): the first counts. */
-function single(value) {
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * The bytes of one value read by `read`, appended; -1 when missing or unusable. Nothing about
+ * the input is trusted: a throwing getter, array or (revoked) proxy counts as missing.
+ */
+function value(read) {
+  try {
+    return put(read());
+  } catch {
+    return -1;
+  }
 }
 
-/** Reads a field without trusting the object: a throwing getter counts as missing. */
-function field(request, name) {
-  try {
-    return request[name];
-  } catch {
-    return undefined;
-  }
+/** A header that may come as several values (Node's `headersDistinct`): the first counts. */
+function single(v) {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /**
@@ -76,18 +79,23 @@ function assign(request) {
     }
     lengths[n++] = length;
   };
-  push(put(single(field(r, "host"))));
-  push(put(single(field(r, "krakenHost"))));
-  push(put(single(field(r, "pageType"))));
-  let query = single(field(r, "query"));
-  // `url.search` and `location.search` start with `?`; the service reads what follows it.
-  if (typeof query === "string" && query.charCodeAt(0) === 63) query = query.slice(1);
-  push(put(query));
-  const cookie = field(r, "cookie");
-  if (Array.isArray(cookie)) {
-    for (let i = 0; i < cookie.length; i++) push(put(cookie[i]));
-  } else {
-    push(put(cookie));
+  push(value(() => single(r.host)));
+  push(value(() => single(r.krakenHost)));
+  push(value(() => single(r.pageType)));
+  push(
+    value(() => {
+      const query = single(r.query);
+      // `url.search` and `location.search` start with `?`; the service reads what follows it.
+      return typeof query === "string" && query.charCodeAt(0) === 63 ? query.slice(1) : query;
+    }),
+  );
+  let cookies = [];
+  try {
+    const cookie = r.cookie;
+    cookies = Array.isArray(cookie) ? cookie : [cookie];
+    for (let i = 0, count = cookies.length; i < count; i++) push(value(() => cookies[i]));
+  } catch {
+    // Values pushed before the throw stay: the first ones of a list are read, as they came.
   }
   const answer = wasm.assign_packed(scratch.subarray(0, used), lengths.subarray(0, n));
   // `<m><unit> <key>`, see kraken/js/src/lib.rs.
@@ -110,9 +118,13 @@ function parseKey(key) {
   const experiments = Object.create(null);
   const flags = Object.create(null);
   let bytes;
-  if (typeof key === "string") bytes = encoder.encode(key);
-  else if (key instanceof Uint8Array) bytes = key;
-  else return { experiments, flags };
+  try {
+    if (typeof key === "string") bytes = encoder.encode(key);
+    else if (key instanceof Uint8Array) bytes = key;
+  } catch {
+    // A revoked proxy throws even on `instanceof`.
+  }
+  if (bytes === undefined) return { experiments, flags };
   const declared = wasm.declared_key(bytes);
   if (declared === "") return { experiments, flags };
   for (const item of declared.split(";")) {

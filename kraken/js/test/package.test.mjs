@@ -100,13 +100,21 @@ test("assign agrees with the Rust core and the Python reference on random, hosti
 });
 
 test("assign never throws, whatever it is given", () => {
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
   const hostile = [
+    revoked.proxy,
+    { host: revoked.proxy, cookie: revoked.proxy },
+    { cookie: [revoked.proxy, "kraken_uid=after"] },
     undefined, null, 0, "home", [], () => {}, Symbol("x"),
     { cookie: [null, 5, {}, "kraken_uid=ok"], host: 7 },
     { get host() { throw new Error("getter"); }, pageType: "home" },
     new Proxy({}, { get() { throw new Error("proxy"); } }),
     { host: "\ud800", pageType: "\udfff", query: "\u0000%" },
     { cookie: "kraken_uid=" + "x".repeat(200_000), host: "h".repeat(70_000) },
+    { cookie: Object.defineProperty(["kraken_uid=a"], 1, { get() { throw new Error("element"); } }) },
+    { host: new Proxy(["example.ie"], { get() { throw new Error("array proxy"); } }) },
+    { cookie: new Proxy(["kraken_uid=a"], { get() { throw new Error("array proxy"); } }) },
   ];
   for (const request of hostile) {
     const a = kraken.assign(request);
@@ -114,6 +122,8 @@ test("assign never throws, whatever it is given", () => {
     assert.match(a.unit, /^[A-Za-z0-9_-]{1,64}$/);
   }
   assert.equal(kraken.assign({ cookie: [null, 5, {}, "kraken_uid=ok"] }).unit, "ok");
+  assert.equal(kraken.assign({ cookie: [revoked.proxy, "kraken_uid=after"] }).unit, "after");
+  assert.deepEqual(Object.keys(kraken.parseKey(revoked.proxy).flags), []);
 });
 
 test("parseKey round-trips every key and ignores what the config does not declare", () => {
