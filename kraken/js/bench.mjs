@@ -3,7 +3,7 @@
 // once, evaluate it per request, XXH3 from the native @node-rs/xxhash). Both must give the same
 // key for every request of the mix before anything is timed. See docs/origin.md.
 //
-//   node kraken/js/bench.mjs [--tgz PATH] [--seconds S]
+//   node kraken/js/bench.mjs [--tgz PATH] [--seconds S] [--rounds N]
 //
 // Without --tgz it runs scripts/package-js first. Needs kraken/js/dev (scripts/setup installs it).
 import { execFileSync } from "node:child_process";
@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const seconds = Number(option("--seconds") ?? 2);
+const seconds = Number(option("--seconds") ?? 1);
+const rounds = Number(option("--rounds") ?? 5);
 const tgz = option("--tgz") ?? execFileSync(join(root, "scripts/package-js"), { encoding: "utf8" }).trim().split("\n").at(-1);
 
 const scratch = mkdtempSync(join(tmpdir(), "kraken-js-bench-"));
@@ -183,16 +184,23 @@ function rate(name, run) {
 }
 
 const keys = mix.map((r) => kraken.assign(r).key);
-// Each row returns a number so no call can be optimised away.
+// Each row returns a number so no call can be optimised away. Rows take turns for `rounds`
+// rounds and report their median: the machine is shared, and turns spread its noise evenly.
 const rows = [
-  rate("package assign (strings)", (r) => kraken.assign(r).key.length),
-  rate("package assign (Buffers)", (_, i) => kraken.assign(buffers[i % buffers.length]).key.length),
-  rate("plain JS over the JSON config", (r) => jsonAssign(config, r, mintHex).key.length),
-  rate("package parseKey", (_, i) => Object.keys(kraken.parseKey(keys[i % keys.length]).flags).length),
+  ["package assign (strings)", (r) => kraken.assign(r).key.length],
+  ["package assign (Buffers)", (_, i) => kraken.assign(buffers[i % buffers.length]).key.length],
+  ["plain JS over the JSON config", (r) => jsonAssign(config, r, mintHex).key.length],
+  ["package parseKey", (_, i) => Object.keys(kraken.parseKey(keys[i % keys.length]).flags).length],
 ];
-const base = rows[2].perSecond;
-console.log(`node ${process.version}, ${mix.length} requests in the mix (agreeing), ${seconds} s per row`);
-for (const { name, perSecond } of rows) {
-  console.log(`${name.padEnd(32)} ${Math.round(perSecond).toLocaleString("en").padStart(10)} calls/s  ${(perSecond / base).toFixed(2)}x`);
+const runs = rows.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  rows.forEach(([name, run], i) => runs[i].push(rate(name, run).perSecond));
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const base = median(runs[2]);
+console.log(`node ${process.version}, ${mix.length} requests in the mix (agreeing), median of ${rounds} rounds of ${seconds} s per row`);
+rows.forEach(([name], i) => {
+  const perSecond = median(runs[i]);
+  console.log(`${name.padEnd(32)} ${Math.round(perSecond).toLocaleString("en").padStart(10)} calls/s  ${(perSecond / base).toFixed(2)}x`);
+});
 rmSync(scratch, { recursive: true, force: true });
