@@ -10,9 +10,10 @@ mod exports;
 
 use kraken::{CONFIG, KeyItem, RequestInput};
 
-/// Longest `Host`, `Kraken-Host` or `Kraken-Page-Type` value, and longest `Cookie` values all
-/// together (one separator byte each): past these the Compute adapter (`kraken/src/adapter.rs`)
-/// reads the header as missing, and so does the package.
+/// Longest `Host`, `Kraken-Host` or `Kraken-Page-Type` value read, and longest `Cookie` values
+/// all together (one separator byte each), as in `kraken::compute`: a longer header counts as
+/// present but empty (an oversized `Kraken-Host` still wins over `Host`), longer cookies as
+/// none.
 pub const MAX_HEADER: usize = 64 * 1024;
 pub const MAX_COOKIES: usize = 128 * 1024;
 
@@ -31,7 +32,12 @@ pub fn assign_packed(bytes: &[u8], lengths: &[i32], random: impl FnOnce() -> [u8
         rest = tail;
         Some(value)
     });
-    let mut header = || values.next().flatten().filter(|v| v.len() <= MAX_HEADER);
+    let mut header = || {
+        values
+            .next()
+            .flatten()
+            .map(|v| if v.len() > MAX_HEADER { &[][..] } else { v })
+    };
     let (host, kraken_host, page_type) = (header(), header(), header());
     let query = values.next().flatten();
     let mut cookies: Vec<&[u8]> = values.flatten().collect();
@@ -151,22 +157,34 @@ mod tests {
     }
 
     #[test]
-    fn oversized_headers_count_as_missing_like_the_adapter() {
+    fn oversized_values_are_read_like_the_compute_service() {
         let long_host = format!("example.ie{}", "x".repeat(MAX_HEADER));
         let long_cookie = format!("kraken_uid=u1; pad={}", "x".repeat(MAX_COOKIES));
+        // An oversized Kraken-Host is present but empty: it still wins over a targeted Host.
         let (bytes, lengths) = pack(&[
+            Some(b"example.ie"),
             Some(long_host.as_bytes()),
-            None,
             Some(b"home"),
             None,
             Some(long_cookie.as_bytes()),
         ]);
         let answer = assign_packed(&bytes, &lengths, || [2; 16]);
         let input = RequestInput {
+            host: Some(b"example.ie"),
+            kraken_host: Some(b""),
             page_type: Some(b"home"),
             ..RequestInput::default()
         };
         assert_eq!(answer, core(&input, [2; 16]));
+        let targeted = RequestInput {
+            kraken_host: None,
+            ..input
+        };
+        assert_ne!(
+            answer,
+            core(&targeted, [2; 16]),
+            "the empty Kraken-Host counted"
+        );
     }
 
     #[test]
