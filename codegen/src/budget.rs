@@ -37,29 +37,17 @@ pub fn outcomes(e: &EdgeExperiment) -> u128 {
 }
 
 pub fn rows(edge: &Edge) -> Vec<Row> {
-    let hosts: Vec<(Option<usize>, &str)> = edge
-        .hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (Some(i), h.name.as_str()))
-        .chain([(None, "*")])
-        .collect();
     let flag_bound = edge
         .flags
         .iter()
         .fold(1u128, |n, f| n.saturating_mul(f.values.len() as u128));
     let mut rows = Vec::new();
     for page in &edge.page_types {
-        for &(host, host_name) in &hosts {
-            let taking_part: Vec<&EdgeExperiment> = page
-                .experiments
-                .iter()
-                .map(|&i| &edge.experiments[i])
-                .filter(|e| {
-                    e.hosts
-                        .as_ref()
-                        .is_none_or(|hs| host.is_some_and(|h| hs.contains(&h)))
-                })
+        for (host, host_name) in edge.host_cases() {
+            let taking_part: Vec<&EdgeExperiment> = edge
+                .taking_part(page, host)
+                .into_iter()
+                .map(|i| &edge.experiments[i])
                 .collect();
             let factors: Vec<(String, u128)> = taking_part
                 .iter()

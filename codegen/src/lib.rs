@@ -4,7 +4,7 @@
 //! Stages, each taking data and returning data: [`input`] (each file's JSON → typed entries by
 //! that file's rules, SPEC §1), [`prune`] (which entries the edge uses, SPEC §2, so which
 //! problems are errors; then what a request needs), [`budget`] (cache variants per page type and
-//! host), [`emit`] (→ Rust source) and [`emit_ts`] (→ the npm package's TypeScript types). I/O
+//! host) and [`forecast`] (the hit ratio they cost), [`emit`] (→ Rust source) and [`emit_ts`] (→ the npm package's TypeScript types). I/O
 //! lives at the two ends: [`sources`] reads the input files, [`output`] writes the generated
 //! ones, `main` is the command line.
 
@@ -13,6 +13,7 @@ pub mod canonical;
 pub mod diagnostic;
 pub mod emit;
 pub mod emit_ts;
+pub mod forecast;
 pub mod input;
 pub mod output;
 pub mod prune;
@@ -39,6 +40,8 @@ pub struct Compiled {
     pub counts: Counts,
     /// Worst-case distinct keys per page type and host case.
     pub budget: Vec<budget::Row>,
+    /// The traffic the forecast is shown for: the floor's, else `forecast::DEFAULT_VISITORS`.
+    pub forecast_visitors: u64,
 }
 
 /// How much of the config the edge kept.
@@ -138,6 +141,22 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
             });
         }
     }
+    // The forecast floor: a page type less cacheable than it is refused (or warned about).
+    if let Some(floor) = &settings.min_hit_ratio {
+        let severity = if floor.warn_only {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        for message in forecast::below_floor(&edge, floor) {
+            diagnostics.push(Diagnostic {
+                severity,
+                file: sources.edge.0.clone(),
+                path: "min_hit_ratio".into(),
+                message,
+            });
+        }
+    }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.sort_by_key(|d| d.severity);
         return Err(diagnostics);
@@ -161,5 +180,9 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
         warnings: diagnostics,
         counts,
         budget,
+        forecast_visitors: settings
+            .min_hit_ratio
+            .as_ref()
+            .map_or(forecast::DEFAULT_VISITORS, |f| f.visitors),
     })
 }

@@ -1,25 +1,29 @@
-//! `cargo codegen generate|check|budget [--config DIR] [--out FILE] [--ts-out FILE] [--json]`:
-//! the command line.
+//! `cargo codegen generate|check|budget [--config DIR] [--out FILE] [--ts-out FILE] [--json]
+//! [--visitors N]`: the command line.
 
 use codegen::diagnostic::{Diagnostic, Severity};
 use codegen::output::{Mode, Outcome, ensure_file_contents};
-use codegen::{OUTPUT, OUTPUT_TS, Sources, budget, compile, find_root, report::report};
+use codegen::{OUTPUT, OUTPUT_TS, Sources, budget, compile, find_root, forecast, report::report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
     "usage: codegen <generate|check|budget> [--config DIR] [--out FILE] [--ts-out FILE] [--json]
+                      [--visitors N]
 
   generate   validate config/, prune it and write kraken/src/generated/config.rs and
              kraken/js/npm/config.d.ts
   check      validate and fail when the committed generated code is stale
-  budget     validate and print the cache-variant table, every page type and host case
+  budget     validate and print the cache-variant table and the hit-ratio forecast, every page
+             type and host case, with the experiments that cost the most
   --config   the directory holding experiments.json, site-features.json, edge.json
              (default: config/ of the checkout holding the current directory)
   --out      the generated file (default: kraken/src/generated/config.rs of that checkout)
   --ts-out   the TypeScript declarations (default: kraken/js/npm/config.d.ts of that checkout,
              but none when --out is given without --ts-out: a scratch build leaves it alone)
-  --json     print a JSON report on stdout (status, digest, counts, errors, warnings)";
+  --json     print a JSON report on stdout (status, digest, counts, errors, warnings)
+  --visitors new visitors budget's forecast assumes (default: edge.json's min_hit_ratio
+             visitors, else 10000)";
 
 struct Args {
     mode: Mode,
@@ -28,6 +32,7 @@ struct Args {
     out: Option<(PathBuf, String)>,
     ts_out: Option<(PathBuf, String)>,
     json: bool,
+    visitors: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -96,10 +101,18 @@ fn main() -> ExitCode {
     }
     if args.budget_only {
         print!("{}", budget::table(&compiled.budget, None));
+        let visitors = args.visitors.unwrap_or(compiled.forecast_visitors);
+        println!();
+        print!(
+            "{}",
+            forecast::table(&forecast::rows(&compiled.edge, visitors, true))
+        );
         return ExitCode::SUCCESS;
     }
     // Rows of the cache-variant table: short configs in full, long ones condensed.
     eprint!("{}", budget::table(&compiled.budget, Some(12)));
+    let rows = forecast::rows(&compiled.edge, compiled.forecast_visitors, false);
+    eprint!("{}", forecast::summary(&rows));
     let written = ensure_file_contents(&out, &shown_out, &compiled.source, args.mode);
     // The declarations follow the tables: written (or checked) only once they are.
     let typescript = match (&written, &ts_out) {
@@ -168,6 +181,7 @@ fn parse_args(args: Vec<String>) -> Result<Option<Args>, String> {
         out: None,
         ts_out: None,
         json: false,
+        visitors: None,
     };
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
@@ -183,6 +197,15 @@ fn parse_args(args: Vec<String>) -> Result<Option<Args>, String> {
                 parsed.config = Some((PathBuf::from(value), value.trim_end_matches('/').to_owned()))
             }
             "--out" => parsed.out = Some((PathBuf::from(value), value.clone())),
+            "--visitors" if budget_only => match value.parse::<u64>() {
+                Ok(n) if (1..=forecast::MAX_VISITORS).contains(&n) => parsed.visitors = Some(n),
+                _ => {
+                    return Err(format!(
+                        "--visitors takes an integer from 1 to {}, not {value}",
+                        forecast::MAX_VISITORS
+                    ));
+                }
+            },
             "--ts-out" => parsed.ts_out = Some((PathBuf::from(value), value.clone())),
             _ => return Err(format!("unknown option {arg}")),
         }

@@ -131,6 +131,31 @@ impl Edge {
             .find(|(f, _)| *f == flag)
             .map_or(&self.flags[flag].default, |(_, v)| v)
     }
+
+    /// Every host case with its name as tables show it: the named hosts, then `*` (every other
+    /// host), as an index into `hosts` or `None`.
+    pub fn host_cases(&self) -> Vec<(Option<usize>, &str)> {
+        self.hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (Some(i), h.name.as_str()))
+            .chain([(None, "*")])
+            .collect()
+    }
+
+    /// Indices of the experiments taking part on `page` for the host case `host` (SPEC §3).
+    pub fn taking_part(&self, page: &PageType, host: Option<usize>) -> Vec<usize> {
+        page.experiments
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.experiments[i]
+                    .hosts
+                    .as_ref()
+                    .is_none_or(|hs| host.is_some_and(|h| hs.contains(&h)))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
