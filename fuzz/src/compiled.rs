@@ -72,6 +72,18 @@ fn check_ok(compiled: &Compiled) {
         compiled.budget.len(),
         compiled.edge.page_types.len() * hosts
     );
+    // The forecast: at least the one key everyone could share, at most the worst case.
+    let forecast = codegen::forecast::rows(&compiled.edge, 1000, true);
+    assert_eq!(forecast.len(), compiled.budget.len());
+    for (f, b) in forecast.iter().zip(&compiled.budget) {
+        assert!((f.page_type.as_str(), f.host.as_str()) == (b.page_type.as_str(), b.host.as_str()));
+        assert!(f.distinct >= 1.0 - 1e-6, "{f:?}");
+        assert!(
+            f.distinct <= b.keys as f64 * (1.0 + 1e-9) + 1e-6,
+            "{f:?} over {b:?}"
+        );
+        assert!((0.0..=1.0).contains(&f.hit_ratio), "{f:?}");
+    }
 }
 
 /// A lone `_ =>` arm is `clippy::match_single_binding`, an error under `-D warnings`.
