@@ -416,11 +416,11 @@ class Response:
 class EdgeStack:
     """Origin + Kraken (Viceroy) + Varnish on loopback; a context manager that always cleans up."""
 
-    def __init__(self, origin_ttl=300, with_kraken=True, origin_delay=None):
+    def __init__(self, origin_ttl=300, with_kraken=True, origin_delay=None, wasm=WASM):
         self._tmp = tempfile.TemporaryDirectory(prefix="kraken-e2e-")
         self.workdir = Path(self._tmp.name)
         self.origin = Origin(self.workdir, ttl=origin_ttl, delay=origin_delay)
-        self.kraken = Kraken(self.workdir) if with_kraken else None
+        self.kraken = Kraken(self.workdir, wasm=wasm) if with_kraken else None
         self.kraken_port = self.kraken.port if self.kraken else free_port()
         self.varnish = Varnish(self.workdir, self.origin.port, self.kraken_port)
 
