@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod emit_ts;
 pub mod forecast;
+pub mod growthbook;
 pub mod input;
 pub mod output;
 pub mod prune;
@@ -36,6 +37,10 @@ pub struct Compiled {
     pub typescript: String,
     /// Digest of the pruned config, as in the source's header and `DIGEST`.
     pub digest: String,
+    /// `kraken/src/generated/growthbook.rs` (SPEC §6; a disabled table without a payload).
+    pub growthbook: String,
+    /// What the GrowthBook stage compiled, for the summary line (`None` without a payload).
+    pub growthbook_summary: Option<String>,
     pub warnings: Vec<Diagnostic>,
     pub counts: Counts,
     /// Worst-case distinct keys per page type and host case.
@@ -157,10 +162,36 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
             });
         }
     }
+    // The GrowthBook stage (SPEC §6), beside the platform's: its items share the key.
+    let flag_keys: Vec<String> = edge.flags.iter().map(|f| f.key.clone()).collect();
+    let experiment_keys: Vec<String> = edge.experiments.iter().map(|e| e.key.clone()).collect();
+    let gb_input = growthbook::Input {
+        payload: sources
+            .growthbook
+            .as_ref()
+            .map(|(shown, text)| (shown.as_str(), text.as_str())),
+        edge: (&sources.edge.0, &sources.edge.1),
+        page_types: &settings.page_types,
+        flag_keys: &flag_keys,
+        experiment_keys: &experiment_keys,
+        key: sources.growthbook_key.as_deref(),
+        edge_attributes: true,
+    };
+    let gb = match growthbook::compile(&gb_input) {
+        Ok(mut gb) => {
+            diagnostics.append(&mut gb.warnings);
+            Some(gb)
+        }
+        Err(mut errors) => {
+            diagnostics.append(&mut errors);
+            None
+        }
+    };
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.sort_by_key(|d| d.severity);
         return Err(diagnostics);
     }
+    let gb = gb.expect("no error, so compiled");
     let counts = Counts {
         experiments: experiments_total,
         relevant_experiments: edge.experiments.len(),
@@ -173,6 +204,8 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
     let source = emit::emit(&edge, &digest);
     let typescript = emit_ts::emit(&edge, &digest);
     Ok(Compiled {
+        growthbook: gb.source,
+        growthbook_summary: gb.summary,
         digest,
         edge,
         source,

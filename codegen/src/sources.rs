@@ -20,6 +20,10 @@ pub struct Sources {
     pub experiments: (String, String),
     pub site_features: (String, String),
     pub edge: (String, String),
+    /// `growthbook.json` (SPEC §6), when the config has one.
+    pub growthbook: Option<(String, String)>,
+    /// `KRAKEN_GROWTHBOOK_KEY`, to decrypt an encrypted payload.
+    pub growthbook_key: Option<String>,
 }
 
 impl Sources {
@@ -54,10 +58,16 @@ impl Sources {
                 }
             }
         };
+        let growthbook = dir
+            .join(crate::growthbook::GROWTHBOOK)
+            .exists()
+            .then(|| read(crate::growthbook::GROWTHBOOK));
         let sources = Self {
             experiments: read(EXPERIMENTS),
             site_features: read(SITE_FEATURES),
             edge: read(EDGE),
+            growthbook,
+            growthbook_key: std::env::var(crate::growthbook::KEY_VARIABLE).ok(),
         };
         if errors.is_empty() {
             Ok(sources)
@@ -72,7 +82,16 @@ impl Sources {
             experiments: (format!("config/{EXPERIMENTS}"), experiments.to_owned()),
             site_features: (format!("config/{SITE_FEATURES}"), site_features.to_owned()),
             edge: (format!("config/{EDGE}"), edge.to_owned()),
+            growthbook: None,
+            growthbook_key: None,
         }
+    }
+
+    /// These sources with a GrowthBook payload (`config/growthbook.json`).
+    pub fn with_growthbook(mut self, payload: &str) -> Self {
+        let shown = format!("config/{}", crate::growthbook::GROWTHBOOK);
+        self.growthbook = Some((shown, payload.to_owned()));
+        self
     }
 }
 

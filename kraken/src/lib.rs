@@ -9,6 +9,7 @@ pub mod assign;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod compute;
 pub mod generated;
+pub mod growthbook;
 pub mod inline;
 pub mod key;
 pub mod model;

@@ -13,6 +13,8 @@ pub const FIELDS: &[&str] = &[
     "max_variants_mode",
     "min_hit_ratio",
     "min_hit_ratio_mode",
+    // SPEC §6: the GrowthBook features at the edge, read by the `growthbook` stage.
+    "growthbook",
 ];
 
 /// `config/edge.json`: what this edge serves.
