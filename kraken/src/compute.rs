@@ -13,6 +13,7 @@
 //! (each step measured with `scripts/profile`, see docs/performance.md).
 
 use crate::assign::{RequestInput, Unit};
+use crate::growthbook::EdgeRequest;
 use crate::inline::InlineKey;
 use crate::request::query_of;
 use crate::response::{SET_COOKIE_MAX, set_cookie};
@@ -42,6 +43,17 @@ pub type Key = InlineKey<512>;
 
 /// Serves the client request with the key `assign` writes; `digest` names the config.
 pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut Key) -> Unit) {
+    serve_with(digest, false, |input, _, key| assign(input, key));
+}
+
+/// [`serve`] for a config that may hold GrowthBook features: with `growthbook`, the request's
+/// `Kraken-Country` and `Kraken-Device` are read too and the URI is its target (SPEC §6), else
+/// nothing more than before.
+pub fn serve_with(
+    digest: &'static str,
+    growthbook: bool,
+    assign: impl FnOnce(&RequestInput<'_>, &EdgeRequest<'_>, &mut Key) -> Unit,
+) {
     let started = Instant::now();
     let (req, _body) = client_request_and_body();
     let req = req.as_u32();
@@ -69,16 +81,35 @@ pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut K
         page_type,
         query: uri.and_then(query_of),
     };
+    let mut edge = EdgeRequest::default();
+    let (mut long_country, mut long_device) = (Vec::new(), Vec::new());
+    if growthbook {
+        edge.target = uri;
+        edge.country = hostcall::header_value(
+            req,
+            b"kraken-country",
+            &mut free,
+            &mut long_country,
+            MAX_HEADER,
+        );
+        edge.device = hostcall::header_value(
+            req,
+            b"kraken-device",
+            &mut free,
+            &mut long_device,
+            MAX_HEADER,
+        );
+    }
     let mut key = Key::default();
-    let unit = assign(&input, &mut key);
+    let unit = assign(&input, &edge, &mut key);
     respond(started, digest, key.as_bytes(), &unit);
 }
 
 /// Sends the answer. Not inlined: its buffers reuse the stack `assign` used.
 #[inline(never)]
 fn respond(started: Instant, digest: &str, key: &[u8], unit: &Unit) {
-    // The key and the unit only ever hold `[a-z0-9_:=;-]` and `[A-Za-z0-9_-]`, the rest is
-    // static: always valid header values.
+    // The key and the unit only ever hold `[a-z0-9_:=;-]`, GrowthBook's percent-encoded items
+    // (`[A-Za-z0-9%._~-]`) and `[A-Za-z0-9_-]`, the rest is static: always valid header values.
     let resp = ResponseHandle::new();
     let out = resp.as_u32();
     hostcall::insert_header(out, b"kraken-assignments", key);

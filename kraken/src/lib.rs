@@ -17,7 +17,7 @@ pub mod request;
 pub mod response;
 
 pub use assign::{Assignment, RequestInput, Unit, assign, assign_into, bucket};
-pub use generated::CONFIG;
+pub use generated::{CONFIG, GROWTHBOOK};
 pub use inline::{InlineBytes, InlineKey, KeyWriter};
 pub use key::{KeyItem, declared_items};
 pub use request::UnitId;

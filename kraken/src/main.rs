@@ -3,9 +3,21 @@
 
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 fn main() {
-    kraken::compute::serve(kraken::CONFIG.digest, |input, key| {
-        kraken::assign_into(&kraken::CONFIG, input, kraken::compute::random_id, key)
-    });
+    let growthbook = &kraken::GROWTHBOOK;
+    kraken::compute::serve_with(
+        kraken::CONFIG.digest,
+        growthbook.enabled,
+        |input, edge, key| {
+            kraken::growthbook::assign_into(
+                &kraken::CONFIG,
+                growthbook,
+                input,
+                edge,
+                kraken::compute::random_id,
+                key,
+            )
+        },
+    );
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "wasi")))]

@@ -268,8 +268,9 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
                     None => Cond::Const(true),
                 };
                 let is_force = matches!(rule.kind, Kind::Force { .. });
-                if is_force && cond == Cond::Const(false) {
-                    // Cannot apply on this page type.
+                if is_force && cond == Cond::Const(false) && rule.parents.is_empty() {
+                    // Cannot apply on this page type. (With prerequisites it stays: they are
+                    // evaluated first, report their experiments and may gate the feature.)
                     continue;
                 }
                 let parents = rule.parents.iter().map(|p| {

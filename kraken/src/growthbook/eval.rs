@@ -61,9 +61,8 @@ struct Event<'a> {
 impl Event<'_> {
     fn same(&self, other: &Event<'_>) -> bool {
         let (a, b) = (event_value(self), event_value(other));
-        let parts = |attr: &'static str, v: &str, rest: &'static str| {
-            attr.len() + v.len() + rest.len()
-        };
+        let parts =
+            |attr: &'static str, v: &str, rest: &'static str| attr.len() + v.len() + rest.len();
         parts(self.attribute, &a, self.rest) == parts(other.attribute, &b, other.rest)
             && self
                 .attribute
@@ -130,7 +129,12 @@ impl<'a> Run<'_, 'a> {
         'rules: for rule in feature.rules {
             for parent in rule.parents {
                 let value = self.feature(usize::from(parent.feature));
-                if !parent.passes.get(usize::from(value)).copied().unwrap_or(false) {
+                if !parent
+                    .passes
+                    .get(usize::from(value))
+                    .copied()
+                    .unwrap_or(false)
+                {
                     if parent.gate {
                         return feature.null;
                     }
@@ -210,7 +214,10 @@ impl<'a> Run<'_, 'a> {
             return None;
         }
         let n = hash(&e.hashing, &value);
-        let assigned = e.ranges.iter().position(|&(from, to)| n >= from && n < to)?;
+        let assigned = e
+            .ranges
+            .iter()
+            .position(|&(from, to)| n >= from && n < to)?;
         // A custom range past the last variation: reported as variation 0, not in it.
         let (variation, in_experiment) = match e.variations.get(assigned) {
             Some(v) => (v, true),
@@ -289,7 +296,6 @@ impl<'a> Run<'_, 'a> {
         self.items.insert(item);
     }
 }
-
 
 /// `hash(seed, value, version)` for a version codegen checked.
 fn hash(h: &Hashing, value: &str) -> f64 {

@@ -12,7 +12,8 @@ pub mod model;
 pub mod ops;
 pub mod value;
 
-use crate::assign::{KeyWriter, RequestInput, Unit};
+use crate::assign::{RequestInput, Unit};
+use crate::inline::KeyWriter;
 use crate::inline::{InlineBytes, InlineKey};
 use crate::request::Overrides;
 use std::borrow::Cow;
