@@ -153,8 +153,9 @@ fn compiled_payloads_give_the_sdks_keys() {
     }
     // Until codegen compiles every construct the generator draws, each refusal must say why.
     for r in &refused {
+        eprintln!("refused (expected): {r}");
         assert!(
-            r.contains("$regex") || r.contains("lone surrogate"),
+            r.contains("lone surrogate") || r.contains("cannot evaluate exactly"),
             "a valid payload was refused:\n{r}"
         );
     }
@@ -231,7 +232,7 @@ fn compiled_payloads_give_the_sdks_keys() {
         }
     }
     eprintln!(
-        "growthbook differential: {compared} requests over {} payloads ({} refused: $regex or lone surrogates), {with_experiments} with experiments; {non_ascii} with non-ASCII header bytes not compared",
+        "growthbook differential: {compared} requests over {} payloads ({} refused: lone surrogates or inexact regex), {with_experiments} with experiments; {non_ascii} with non-ASCII header bytes not compared",
         cases.len(),
         refused.len()
     );

@@ -45,6 +45,8 @@ pub enum Test {
     ElemMatch(Box<Cond>),
     All(Vec<Vec<Test>>),
     Type(String),
+    /// `getRegex(pattern, insensitive).test(actual)`, compiled.
+    Regex(String, bool, super::pattern::Tables),
 }
 
 /// Properties every JavaScript object inherits: a path naming one would read a function.
@@ -354,9 +356,15 @@ impl Compiler<'_> {
                 }
                 None => Test::Const(false),
             },
-            "$regex" | "$regexi" => {
-                return Err((here.into(), "$regex is not compiled for the edge yet: codegen cannot evaluate it exactly as JavaScript does, so it refuses it".into()));
-            }
+            "$regex" | "$regexi" => match e {
+                Json::Str(p) => {
+                    let insensitive = op == "$regexi";
+                    let tables = super::pattern::compile(p, insensitive).map_err(|m| (here.to_owned(), m))?;
+                    Test::Regex(p.clone(), insensitive, tables)
+                }
+                // `regex.replace` throws on a non-string; the SDK catches it: no match.
+                _ => Test::Const(false),
+            },
             "$type" => match e {
                 Json::Str(t) => Test::Type(t.clone()),
                 _ => Test::Const(false),
@@ -433,6 +441,7 @@ fn eval_test(t: &Test, v: &Value<'_>) -> bool {
             _ => false,
         },
         Test::Type(t) => ops::type_of(v) == t,
+        Test::Regex(_, _, tables) => ops::regex_test(v, tables.leak()),
     }
 }
 
@@ -599,6 +608,28 @@ fn emit_test(t: &Test) -> TokenStream {
             quote! { match v { Value::Arr(items) => true #(&& #each)*, _ => false } }
         }
         Test::Type(t) => quote! { ops::type_of(&v) == #t },
+        Test::Regex(pattern, insensitive, t) => {
+            let flags = if *insensitive { "/i" } else { "/" };
+            let doc = format!(" /{pattern}{flags}");
+            let classes = Literal::byte_string(&t.classes);
+            let stride = t.stride;
+            let table = t.table.iter().map(|&n| Literal::u16_unsuffixed(n));
+            let eoi = t.eoi.iter().map(|&n| Literal::u16_unsuffixed(n));
+            let matches = &t.matches;
+            let start = Literal::u16_unsuffixed(t.start);
+            quote! {{
+                #[doc = #doc]
+                static RE: Dfa = Dfa {
+                    classes: #classes,
+                    stride: #stride,
+                    table: &[#(#table),*],
+                    eoi: &[#(#eoi),*],
+                    matches: &[#(#matches),*],
+                    start: #start,
+                };
+                ops::regex_test(&v, &RE)
+            }}
+        }
     }
 }
 

@@ -387,6 +387,7 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
             Rollout, RolloutTest, Rule, RuleKind, Track, Variation,
         };
         use crate::growthbook::ops::{self, Relation};
+        use crate::growthbook::regex::Dfa;
         use crate::growthbook::value::{Attributes, Value, ValueAttributes, get_path};
 
         /// Digest of the pruned payload these tables were compiled from.

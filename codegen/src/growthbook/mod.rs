@@ -11,12 +11,15 @@ pub mod condition;
 pub mod decrypt;
 pub mod emit;
 pub mod json;
+pub mod pattern;
 pub mod payload;
 
 #[path = "../../../kraken/src/growthbook/js.rs"]
 pub mod js;
 #[path = "../../../kraken/src/growthbook/ops.rs"]
 pub mod ops;
+#[path = "../../../kraken/src/growthbook/regex.rs"]
+pub mod regex;
 #[path = "../../../kraken/src/growthbook/value.rs"]
 pub mod value;
 

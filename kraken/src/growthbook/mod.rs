@@ -10,6 +10,7 @@ pub mod eval;
 pub mod js;
 pub mod model;
 pub mod ops;
+pub mod regex;
 pub mod value;
 
 use crate::assign::{RequestInput, Unit};

@@ -176,3 +176,11 @@ pub fn version(v: &Value<'_>, op: Option<Relation>, expected: &str) -> bool {
         Some(Relation::Gte) => order != Ordering::Less,
     }
 }
+
+/// `getRegex(pattern).test(actual)`: the attribute as a string (a missing one is `"null"`).
+pub fn regex_test(v: &Value<'_>, dfa: &super::regex::Dfa) -> bool {
+    match *v {
+        Value::Str(s) => dfa.test(s),
+        _ => dfa.test(&to_js_string(v)),
+    }
+}
