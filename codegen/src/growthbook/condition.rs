@@ -160,9 +160,7 @@ impl Compiler<'_> {
                 }
                 "$not" => Cond::Not(Box::new(self.cond(v, &here, visited)?)),
                 "$savedGroup" => self.saved_group(v, &here, visited)?,
-                op if op.starts_with('$') => {
-                    return Err((here, format!("unknown condition operator \"{op}\"")));
-                }
+                // Any other key, `$groups` included, is an attribute path to the SDK.
                 attribute => {
                     self.path(attribute, &here)?;
                     Cond::Path(attribute.into(), self.value(v, &here, false)?)

@@ -138,6 +138,7 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
                     events += tracks.len();
                     items.extend(tracks.iter().map(|t| exp_item(&t.experiment, &t.variation)));
                 }
+                Kind::Skip => {}
             }
         }
     }
@@ -326,6 +327,7 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
                         let ident = &exp_statics[&(fi, ri)];
                         quote! { RuleKind::Experiment(&#ident) }
                     }
+                    Kind::Skip => quote! { RuleKind::Skip },
                 };
                 rules.push(quote! {
                     Rule { parents: &[#(#parents),*], filters: &[#(#filters),*], condition: #condition, kind: #kind }

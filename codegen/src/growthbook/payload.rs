@@ -76,6 +76,9 @@ pub enum Kind {
         value: usize,
     },
     Experiment(Experiment),
+    /// A rule that can never apply, kept for its prerequisites (evaluated first, they report
+    /// their experiments and may gate the feature).
+    Skip,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -524,7 +527,7 @@ fn rule(
             (Some((a, b)), _) => Some(RolloutTest::Range(a, b)),
             (None, None) => None,
             // `!range && coverage === 0`: nobody is included; the rule never applies.
-            (None, Some(c)) if c == 0.0 => return None,
+            (None, Some(c)) if c == 0.0 => return dead(parents),
             (None, Some(c)) => Some(RolloutTest::Coverage(c)),
         };
         let rollout = test.map(|test| Rollout {
@@ -590,7 +593,7 @@ fn rule(
             return None;
         }
         // No variations: the SDK skips the rule.
-        _ => return None,
+        _ => return dead(parents),
     };
     let key = or_default(rule, "key", path, errors).unwrap_or_else(|| id.into());
     let seed = or_default(rule, "seed", path, errors).unwrap_or_else(|| key.clone());
@@ -668,7 +671,7 @@ fn rule(
     };
     if variations.len() < 2 {
         // `runExperiment` returns at once for fewer than two variations.
-        return None;
+        return dead(parents);
     }
     let ranges = match custom_ranges {
         Some(r) => r,
@@ -738,6 +741,16 @@ fn rule(
             ranges,
             variations: vars,
         }),
+    })
+}
+
+/// A rule that cannot apply: dropped, unless prerequisites make it observable.
+fn dead(parents: Vec<Parent>) -> Option<Rule> {
+    (!parents.is_empty()).then(|| Rule {
+        parents,
+        filters: Vec::new(),
+        condition: None,
+        kind: Kind::Skip,
     })
 }
 

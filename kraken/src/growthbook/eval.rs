@@ -1,7 +1,7 @@
 //! `evalFeature` and `runExperiment` (npm `@growthbook/growthbook` 1.8.0) over the compiled
 //! tables: rule by rule, in the SDK's order of checks, collecting the key's items.
 
-use super::js::{fnv, fnv_extend, hash_v1, hash_v2, to_js_string};
+use super::js::{choose_variation, fnv, fnv_extend, hash_v1, hash_v2, in_namespace, to_js_string};
 use super::model::{
     Condition, Config, Experiment, Feature, Filter, Hashing, RolloutTest, Rule, RuleKind,
 };
@@ -61,8 +61,9 @@ struct Event<'a> {
 impl Event<'_> {
     fn same(&self, other: &Event<'_>) -> bool {
         let (a, b) = (event_value(self), event_value(other));
-        let parts =
-            |attr: &'static str, v: &str, rest: &'static str| attr.len() + v.len() + rest.len();
+        let parts = |attr: &'static str, v: &str, rest: &'static str| {
+            attr.len() + v.len() + rest.len()
+        };
         parts(self.attribute, &a, self.rest) == parts(other.attribute, &b, other.rest)
             && self
                 .attribute
@@ -104,6 +105,18 @@ pub fn evaluate<'a>(
     variants: &[u8],
     items: &mut Items,
 ) {
+    evaluate_with(config, page, attributes, variants, items, |_, _| {});
+}
+
+/// [`evaluate`], also handing each listed feature's value to `value` (tests, benches).
+pub fn evaluate_with<'a>(
+    config: &Config,
+    page: usize,
+    attributes: &'a dyn Attributes,
+    variants: &[u8],
+    items: &mut Items,
+    mut value: impl FnMut(usize, &'static Value<'static>),
+) {
     let Some(features) = config.pages.get(page) else {
         return;
     };
@@ -114,10 +127,13 @@ pub fn evaluate<'a>(
         events: [None; MAX_EVENTS],
         items,
     };
-    for listed in config.listed {
-        let value = run.feature(usize::from(listed.feature));
-        if let Some(&item) = listed.items.get(usize::from(value)) {
+    for (i, listed) in config.listed.iter().enumerate() {
+        let v = run.feature(usize::from(listed.feature));
+        if let Some(&item) = listed.items.get(usize::from(v)) {
             run.items.insert(item);
+        }
+        if let Some(val) = features[usize::from(listed.feature)].values.get(usize::from(v)) {
+            value(i, val);
         }
     }
 }
@@ -129,12 +145,7 @@ impl<'a> Run<'_, 'a> {
         'rules: for rule in feature.rules {
             for parent in rule.parents {
                 let value = self.feature(usize::from(parent.feature));
-                if !parent
-                    .passes
-                    .get(usize::from(value))
-                    .copied()
-                    .unwrap_or(false)
-                {
+                if !parent.passes.get(usize::from(value)).copied().unwrap_or(false) {
                     if parent.gate {
                         return feature.null;
                     }
@@ -181,6 +192,7 @@ impl<'a> Run<'_, 'a> {
                         return value;
                     }
                 }
+                RuleKind::Skip => {}
             }
         }
         feature.default
@@ -205,8 +217,7 @@ impl<'a> Run<'_, 'a> {
         if rule.filters.is_empty()
             && let Some(ns) = e.namespace
         {
-            let n = hash_v1(fnv_extend(fnv(&value), ns.seed));
-            if !(n >= ns.from && n < ns.to) {
+            if !in_namespace(&value, ns.seed, ns.from, ns.to) {
                 return None;
             }
         }
@@ -214,10 +225,7 @@ impl<'a> Run<'_, 'a> {
             return None;
         }
         let n = hash(&e.hashing, &value);
-        let assigned = e
-            .ranges
-            .iter()
-            .position(|&(from, to)| n >= from && n < to)?;
+        let assigned = choose_variation(n, e.ranges)?;
         // A custom range past the last variation: reported as variation 0, not in it.
         let (variation, in_experiment) = match e.variations.get(assigned) {
             Some(v) => (v, true),
@@ -296,6 +304,7 @@ impl<'a> Run<'_, 'a> {
         self.items.insert(item);
     }
 }
+
 
 /// `hash(seed, value, version)` for a version codegen checked.
 fn hash(h: &Hashing, value: &str) -> f64 {

@@ -77,6 +77,17 @@ pub fn equal_weights(n: usize) -> Vec<f64> {
     vec![1.0 / n as f64; n]
 }
 
+/// The SDK's `chooseVariation(n, ranges)`: the first range holding `n`.
+pub fn choose_variation(n: f64, ranges: &[(f64, f64)]) -> Option<usize> {
+    ranges.iter().position(|&(from, to)| n >= from && n < to)
+}
+
+/// The SDK's `inNamespace(hashValue, [id, from, to])` with `seed` = `"__" + id`.
+pub fn in_namespace(value: &str, seed: &str, from: f64, to: f64) -> bool {
+    let n = hash_v1(fnv_extend(fnv(value), seed));
+    n >= from && n < to
+}
+
 /// The SDK's `getBucketRanges(n, coverage, weights)`, operation for operation, including its
 /// silent fallbacks (coverage clamped, equal weights when the weights do not fit).
 pub fn bucket_ranges(n: usize, coverage: f64, weights: Option<&[f64]>) -> Vec<(f64, f64)> {

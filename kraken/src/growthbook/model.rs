@@ -63,6 +63,8 @@ pub enum RuleKind {
         value: u16,
     },
     Experiment(&'static Experiment),
+    /// Cannot apply: only its prerequisites are evaluated (they may gate the feature).
+    Skip,
 }
 
 /// A rule's `condition`, after partial evaluation.
