@@ -90,11 +90,18 @@ fn request(raw: &Value, n: usize) -> Request {
     };
     let cookies = headers
         .iter()
-        .filter(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case("cookie")))
+        .filter(|h| {
+            h[0].as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("cookie"))
+        })
         .map(|h| trim(&raw_bytes(&h[1])).to_vec())
         .collect();
     let mut minted = [0u8; 16];
-    minted[..8].copy_from_slice(&(n as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
+    minted[..8].copy_from_slice(
+        &(n as u64 + 1)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .to_le_bytes(),
+    );
     Request {
         fields: [
             first("host"),
@@ -131,12 +138,9 @@ fn compiled_payloads_give_the_sdks_keys() {
         let mut case: Value = serde_json::from_str(rest).expect("generator JSON");
         case["payload_text"] = json!(payload);
         let edge = serde_json::to_string(&case["edge"]).expect("edge");
-        let sources = codegen::Sources::from_texts(
-            r#"{"experiments": []}"#,
-            r#"{"flags": []}"#,
-            &edge,
-        )
-        .with_growthbook(payload);
+        let sources =
+            codegen::Sources::from_texts(r#"{"experiments": []}"#, r#"{"flags": []}"#, &edge)
+                .with_growthbook(payload);
         let compiled = match codegen::compile(&sources) {
             Ok(c) => c,
             Err(d) => {
@@ -147,7 +151,10 @@ fn compiled_payloads_give_the_sdks_keys() {
         };
         let m = format!("cfg{seed}");
         write_if_changed(&krate.join(format!("src/{m}/config.rs")), &compiled.source);
-        write_if_changed(&krate.join(format!("src/{m}/growthbook.rs")), &compiled.growthbook);
+        write_if_changed(
+            &krate.join(format!("src/{m}/growthbook.rs")),
+            &compiled.growthbook,
+        );
         modules.push(m);
         cases.push(case);
     }
@@ -159,19 +166,36 @@ fn compiled_payloads_give_the_sdks_keys() {
             "a valid payload was refused:\n{r}"
         );
     }
-    assert!(cases.len() as u64 >= PAYLOADS / 4, "only {} of {PAYLOADS} payloads compiled", cases.len());
+    assert!(
+        cases.len() as u64 >= PAYLOADS / 4,
+        "only {} of {PAYLOADS} payloads compiled",
+        cases.len()
+    );
 
-    let binary = build(&krate, &target.join("growthbook-differential-target"), &modules);
+    let binary = build(
+        &krate,
+        &target.join("growthbook-differential-target"),
+        &modules,
+    );
     let mut input = String::new();
     let mut requests = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        for (n, r) in case["requests"].as_array().expect("requests").iter().enumerate() {
+        for (n, r) in case["requests"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .enumerate()
+        {
             let req = request(&r["raw"], n);
             let field = |v: &Option<Vec<u8>>| v.as_deref().map_or_else(|| "-".to_owned(), hex);
             let cookies = if req.cookies.is_empty() {
                 "-".to_owned()
             } else {
-                req.cookies.iter().map(|c| hex(c)).collect::<Vec<_>>().join(",")
+                req.cookies
+                    .iter()
+                    .map(|c| hex(c))
+                    .collect::<Vec<_>>()
+                    .join(",")
             };
             let _ = write!(input, "{i} {cookies}");
             for f in &req.fields {
@@ -198,7 +222,10 @@ fn compiled_payloads_give_the_sdks_keys() {
     let mut answer = answers.iter();
     for case in &cases {
         let mut reqs = case["requests"].as_array().expect("requests").clone();
-        let ours: Vec<&(String, String)> = reqs.iter().map(|_| answer.next().expect("answer")).collect();
+        let ours: Vec<&(String, String)> = reqs
+            .iter()
+            .map(|_| answer.next().expect("answer"))
+            .collect();
         for (r, (_, unit)) in reqs.iter_mut().zip(&ours) {
             r["raw"]["unit"] = json!(unit);
         }
@@ -241,9 +268,17 @@ fn compiled_payloads_give_the_sdks_keys() {
         "{} of {compared} keys differ from the SDK's (sources under {}):\n{}",
         failures.len(),
         krate.display(),
-        failures.iter().take(6).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(6)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert!(with_experiments > compared / 10, "{with_experiments} of {compared} keys hold an experiment");
+    assert!(
+        with_experiments > compared / 10,
+        "{with_experiments} of {compared} keys hold an experiment"
+    );
 }
 
 /// Writes the throwaway crate around the generated modules and builds it.
@@ -348,9 +383,10 @@ fn main() {{
         krate.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    target
-        .join("release")
-        .join(format!("kraken-growthbook-differential{}", std::env::consts::EXE_SUFFIX))
+    target.join("release").join(format!(
+        "kraken-growthbook-differential{}",
+        std::env::consts::EXE_SUFFIX
+    ))
 }
 
 fn run(binary: &Path, input: &str) -> String {
@@ -362,7 +398,9 @@ fn run(binary: &Path, input: &str) -> String {
     let mut stdin = child.stdin.take().expect("stdin");
     let input = input.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("the differential binary ends");
+    let out = child
+        .wait_with_output()
+        .expect("the differential binary ends");
     writer.join().expect("writer").expect("requests written");
     assert!(out.status.success(), "the differential binary failed");
     String::from_utf8(out.stdout).expect("UTF-8 answers")

@@ -38,12 +38,18 @@ fn corpus_dir() -> PathBuf {
     );
     let src = home.join("registry/src");
     for index in std::fs::read_dir(&src).expect("the cargo registry") {
-        let dir = index.expect("entry").path().join("growthbook-rust-0.4.0/tests/cases");
+        let dir = index
+            .expect("entry")
+            .path()
+            .join("growthbook-rust-0.4.0/tests/cases");
         if dir.join("cases.json").exists() {
             return dir;
         }
     }
-    panic!("growthbook-rust 0.4.0 is not in {}: `cargo fetch` it", src.display());
+    panic!(
+        "growthbook-rust 0.4.0 is not in {}: `cargo fetch` it",
+        src.display()
+    );
 }
 
 fn arr(j: &Json) -> &[Json] {
@@ -66,12 +72,24 @@ fn stringify(j: &Json) -> String {
 
 /// Cases Kraken refuses on purpose, beyond the edge skips: `(section, index, name, reason)`.
 const KRAKEN_SKIPS: &[(&str, usize, &str, &str)] = &[
-    ("evalCondition", 119, "a missing attribute named like a built-in object property is missing",
-     "refused: an attribute named like an Object.prototype property reads a function in 1.8.0 (`key in obj`); codegen refuses such paths"),
-    ("evalCondition", 120, "an attribute named like a built-in object property can still be set",
-     "refused: an attribute named like an Object.prototype property reads a function in 1.8.0 (`key in obj`); codegen refuses such paths"),
-    ("feature", 0, "unknown feature key",
-     "refused: a listed feature missing from the payload is invalid input (SPEC §6)"),
+    (
+        "evalCondition",
+        119,
+        "a missing attribute named like a built-in object property is missing",
+        "refused: an attribute named like an Object.prototype property reads a function in 1.8.0 (`key in obj`); codegen refuses such paths",
+    ),
+    (
+        "evalCondition",
+        120,
+        "an attribute named like a built-in object property can still be set",
+        "refused: an attribute named like an Object.prototype property reads a function in 1.8.0 (`key in obj`); codegen refuses such paths",
+    ),
+    (
+        "feature",
+        0,
+        "unknown feature key",
+        "refused: a listed feature missing from the payload is invalid input (SPEC §6)",
+    ),
 ];
 
 /// `(section, index)` → reason, for the edge's skips; `(section, index)` → 1.8.0's answer.
@@ -83,8 +101,8 @@ struct Lists {
 fn lists(cases: &Json) -> Lists {
     let read = |name: &str| {
         let path = tools().join(name);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         json::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     let mut skips = BTreeMap::new();
@@ -109,7 +127,11 @@ fn lists(cases: &Json) -> Lists {
     for (section, index, name, reason) in KRAKEN_SKIPS {
         let case = section_cases(cases, section).map(|c| arr(c)[*index].clone());
         let case_name = case.as_ref().and_then(|c| arr(c).first().cloned());
-        assert_eq!(case_name, Some(Json::Str((*name).into())), "KRAKEN_SKIPS: {section}[{index}]");
+        assert_eq!(
+            case_name,
+            Some(Json::Str((*name).into())),
+            "KRAKEN_SKIPS: {section}[{index}]"
+        );
         skips.insert(((*section).into(), *index), (*reason).into());
     }
     let mut npm = BTreeMap::new();
@@ -120,7 +142,10 @@ fn lists(cases: &Json) -> Lists {
             Some(Json::Num(n)) => *n as usize,
             _ => panic!("index"),
         };
-        npm.insert((section, index), d.get("npm").cloned().unwrap_or(Json::Null));
+        npm.insert(
+            (section, index),
+            d.get("npm").cloned().unwrap_or(Json::Null),
+        );
     }
     Lists { skips, npm }
 }
@@ -147,7 +172,12 @@ impl Tally {
     }
     fn skip(&mut self, reason: &str) {
         // Group by the reason's first clause for the summary line.
-        let head = reason.split([':', '(']).next().unwrap_or(reason).trim().to_owned();
+        let head = reason
+            .split([':', '('])
+            .next()
+            .unwrap_or(reason)
+            .trim()
+            .to_owned();
         *self.skipped.entry(head).or_default() += 1;
     }
 }
@@ -156,9 +186,13 @@ impl Tally {
 fn growthbook_corpus_through_the_compiled_path() {
     let dir = corpus_dir();
     let bytes = std::fs::read(dir.join("cases.json")).expect("cases.json");
-    let source = json::parse(&std::fs::read_to_string(dir.join("source.json")).expect("source.json"))
-        .expect("source.json");
-    let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let source =
+        json::parse(&std::fs::read_to_string(dir.join("source.json")).expect("source.json"))
+            .expect("source.json");
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(
         Some(&Json::Str(digest)),
         source.get("sha256"),
@@ -169,7 +203,11 @@ fn growthbook_corpus_through_the_compiled_path() {
     let mut tally = Tally::default();
     let mut seen_skips = BTreeSet::new();
     let expected = |section: &str, i: usize, corpus: &Json| -> Json {
-        lists.npm.get(&(section.to_owned(), i)).cloned().unwrap_or_else(|| corpus.clone())
+        lists
+            .npm
+            .get(&(section.to_owned(), i))
+            .cloned()
+            .unwrap_or_else(|| corpus.clone())
     };
     let mut skipped = |section: &str, i: usize, tally: &mut Tally| -> bool {
         match lists.skips.get(&(section.to_owned(), i)) {
@@ -189,65 +227,130 @@ fn growthbook_corpus_through_the_compiled_path() {
         }
         let c = arr(c);
         let (seed, value) = (text(&c[0]), text(&c[1]));
-        let version = match c[2] { Json::Num(n) => n as u8, _ => 0 };
-        let want = match expected("hash", i, &c[3]) { Json::Num(n) => Some(n), _ => None };
+        let version = match c[2] {
+            Json::Num(n) => n as u8,
+            _ => 0,
+        };
+        let want = match expected("hash", i, &c[3]) {
+            Json::Num(n) => Some(n),
+            _ => None,
+        };
         let got = js::hash(&seed, &value, version);
-        tally.check(format!("hash[{i}]"), got == want, || format!("{got:?} != {want:?}"));
+        tally.check(format!("hash[{i}]"), got == want, || {
+            format!("{got:?} != {want:?}")
+        });
     }
-    let num = |j: &Json| match j { Json::Num(n) => *n, other => panic!("number {other:?}") };
-    let pairs = |j: &Json| arr(j).iter().map(|r| (num(&arr(r)[0]), num(&arr(r)[1]))).collect::<Vec<_>>();
-    for (i, c) in arr(cases.get("getBucketRange").expect("getBucketRange")).iter().enumerate() {
+    let num = |j: &Json| match j {
+        Json::Num(n) => *n,
+        other => panic!("number {other:?}"),
+    };
+    let pairs = |j: &Json| {
+        arr(j)
+            .iter()
+            .map(|r| (num(&arr(r)[0]), num(&arr(r)[1])))
+            .collect::<Vec<_>>()
+    };
+    for (i, c) in arr(cases.get("getBucketRange").expect("getBucketRange"))
+        .iter()
+        .enumerate()
+    {
         if skipped("getBucketRange", i, &mut tally) {
             continue;
         }
         let c = arr(c);
         let args = arr(&c[1]);
-        let weights = match &args[2] { Json::Arr(w) => Some(w.iter().map(num).collect::<Vec<_>>()), _ => None };
+        let weights = match &args[2] {
+            Json::Arr(w) => Some(w.iter().map(num).collect::<Vec<_>>()),
+            _ => None,
+        };
         let got = js::bucket_ranges(num(&args[0]) as usize, num(&args[1]), weights.as_deref());
         let want = pairs(&expected("getBucketRange", i, &c[2]));
         // The corpus spells ranges to 6 decimals (its JS test rounds the same way).
         let close = got.len() == want.len()
-            && got.iter().zip(&want).all(|(a, b)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6);
-        tally.check(format!("getBucketRange[{i}] {}", text(&c[0])), close, || format!("{got:?} != {want:?}"));
+            && got
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6);
+        tally.check(
+            format!("getBucketRange[{i}] {}", text(&c[0])),
+            close,
+            || format!("{got:?} != {want:?}"),
+        );
     }
-    for (i, c) in arr(cases.get("chooseVariation").expect("chooseVariation")).iter().enumerate() {
+    for (i, c) in arr(cases.get("chooseVariation").expect("chooseVariation"))
+        .iter()
+        .enumerate()
+    {
         if skipped("chooseVariation", i, &mut tally) {
             continue;
         }
         let c = arr(c);
         let got = js::choose_variation(num(&c[1]), &pairs(&c[2])).map_or(-1.0, |v| v as f64);
         let want = num(&expected("chooseVariation", i, &c[3]));
-        tally.check(format!("chooseVariation[{i}]"), got == want, || format!("{got} != {want}"));
+        tally.check(format!("chooseVariation[{i}]"), got == want, || {
+            format!("{got} != {want}")
+        });
     }
-    for (i, c) in arr(cases.get("inNamespace").expect("inNamespace")).iter().enumerate() {
+    for (i, c) in arr(cases.get("inNamespace").expect("inNamespace"))
+        .iter()
+        .enumerate()
+    {
         if skipped("inNamespace", i, &mut tally) {
             continue;
         }
         let c = arr(c);
         let ns = arr(&c[2]);
-        let got = js::in_namespace(&text(&c[1]), &format!("__{}", text(&ns[0])), num(&ns[1]), num(&ns[2]));
+        let got = js::in_namespace(
+            &text(&c[1]),
+            &format!("__{}", text(&ns[0])),
+            num(&ns[1]),
+            num(&ns[2]),
+        );
         let want = expected("inNamespace", i, &c[3]) == Json::Bool(true);
-        tally.check(format!("inNamespace[{i}]"), got == want, || format!("{got} != {want}"));
+        tally.check(format!("inNamespace[{i}]"), got == want, || {
+            format!("{got} != {want}")
+        });
     }
-    for (i, c) in arr(cases.get("getEqualWeights").expect("getEqualWeights")).iter().enumerate() {
+    for (i, c) in arr(cases.get("getEqualWeights").expect("getEqualWeights"))
+        .iter()
+        .enumerate()
+    {
         if skipped("getEqualWeights", i, &mut tally) {
             continue;
         }
         let c = arr(c);
         let n = num(&c[0]);
-        let got = if n <= 0.0 { Vec::new() } else { js::equal_weights(n as usize) };
-        let want: Vec<f64> = arr(&expected("getEqualWeights", i, &c[1])).iter().map(num).collect();
-        let close = got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6);
-        tally.check(format!("getEqualWeights[{i}]"), close, || format!("{got:?} != {want:?}"));
+        let got = if n <= 0.0 {
+            Vec::new()
+        } else {
+            js::equal_weights(n as usize)
+        };
+        let want: Vec<f64> = arr(&expected("getEqualWeights", i, &c[1]))
+            .iter()
+            .map(num)
+            .collect();
+        let close =
+            got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6);
+        tally.check(format!("getEqualWeights[{i}]"), close, || {
+            format!("{got:?} != {want:?}")
+        });
     }
-    for (i, c) in arr(cases.get("decrypt").expect("decrypt")).iter().enumerate() {
+    for (i, c) in arr(cases.get("decrypt").expect("decrypt"))
+        .iter()
+        .enumerate()
+    {
         if skipped("decrypt", i, &mut tally) {
             continue;
         }
         let c = arr(c);
         let got = decrypt::decrypt(&text(&c[1]), &text(&c[2])).ok();
-        let want = match expected("decrypt", i, &c[3]) { Json::Str(s) => Some(s), _ => None };
-        tally.check(format!("decrypt[{i}] {}", text(&c[0])), got == want, || format!("{got:?} != {want:?}"));
+        let want = match expected("decrypt", i, &c[3]) {
+            Json::Str(s) => Some(s),
+            _ => None,
+        };
+        tally.check(format!("decrypt[{i}] {}", text(&c[0])), got == want, || {
+            format!("{got:?} != {want:?}")
+        });
     }
 
     // Conditions and payloads: compiled, then run in the throwaway crate.
@@ -256,8 +359,13 @@ fn growthbook_corpus_through_the_compiled_path() {
          use kraken::growthbook::value::{Attributes, Value, ValueAttributes, get_path};\n\n",
     );
     let mut checks: Vec<(String, String, String)> = Vec::new(); // (label, call, expected)
-    let mut conditions = |section: &str, tally: &mut Tally, module: &mut String, checks: &mut Vec<_>| {
-        let Some(list) = section_cases(&cases, section) else { return };
+    let mut conditions = |section: &str,
+                          tally: &mut Tally,
+                          module: &mut String,
+                          checks: &mut Vec<_>| {
+        let Some(list) = section_cases(&cases, section) else {
+            return;
+        };
         for (i, c) in arr(list).iter().enumerate() {
             let c = arr(c);
             let saved = c.get(4).filter(|g| matches!(g, Json::Obj(_)));
@@ -265,20 +373,30 @@ fn growthbook_corpus_through_the_compiled_path() {
                 && reason.starts_with("SPEC §6 invalid input")
             {
                 // A skip for invalid input holds only if codegen does refuse it.
-                let mut compiler = Compiler { saved_groups: saved, attributes: BTreeSet::new() };
+                let mut compiler = Compiler {
+                    saved_groups: saved,
+                    attributes: BTreeSet::new(),
+                };
                 if compiler.condition(&c[1], "condition").is_ok() {
-                    tally.failures.push(format!("{section}[{i}]: skipped as invalid input, but codegen compiles it"));
+                    tally.failures.push(format!(
+                        "{section}[{i}]: skipped as invalid input, but codegen compiles it"
+                    ));
                 }
             }
             if skipped(section, i, tally) {
                 continue;
             }
-            let mut compiler = Compiler { saved_groups: saved, attributes: BTreeSet::new() };
+            let mut compiler = Compiler {
+                saved_groups: saved,
+                attributes: BTreeSet::new(),
+            };
             let label = format!("{section}[{i}] {}", text(&c[0]));
             let cond = match compiler.condition(&c[1], "condition") {
                 Ok(cond) => cond,
                 Err((path, m)) => {
-                    tally.failures.push(format!("{label}: codegen refuses it: {path}: {m}"));
+                    tally
+                        .failures
+                        .push(format!("{label}: codegen refuses it: {path}: {m}"));
                     continue;
                 }
             };
@@ -294,7 +412,12 @@ fn growthbook_corpus_through_the_compiled_path() {
         }
     };
     conditions("evalCondition", &mut tally, &mut module, &mut checks);
-    conditions("savedGroupReferencesV2.evalCondition", &mut tally, &mut module, &mut checks);
+    conditions(
+        "savedGroupReferencesV2.evalCondition",
+        &mut tally,
+        &mut module,
+        &mut checks,
+    );
 
     // `feature` cases: the payload compiled with the case's feature listed.
     let mut payloads: Vec<String> = Vec::new();
@@ -329,7 +452,9 @@ fn growthbook_corpus_through_the_compiled_path() {
             Ok(c) => c,
             Err(d) => {
                 let shown: Vec<String> = d.iter().map(ToString::to_string).collect();
-                tally.failures.push(format!("{label}: codegen refuses it: {}", shown.join("; ")));
+                tally
+                    .failures
+                    .push(format!("{label}: codegen refuses it: {}", shown.join("; ")));
                 return;
             }
         };
@@ -352,7 +477,10 @@ fn growthbook_corpus_through_the_compiled_path() {
             want,
         ));
     };
-    for (i, c) in arr(cases.get("feature").expect("feature")).iter().enumerate() {
+    for (i, c) in arr(cases.get("feature").expect("feature"))
+        .iter()
+        .enumerate()
+    {
         if skipped("feature", i, &mut tally) {
             continue;
         }
@@ -360,10 +488,20 @@ fn growthbook_corpus_through_the_compiled_path() {
         let ctx = &c[1];
         let label = format!("feature[{i}] {}", text(&c[0]));
         let extra: Vec<&String> = match ctx {
-            Json::Obj(e) => e.iter().map(|(k, _)| k).filter(|k| !["attributes", "features", "savedGroups", "forcedVariations"].contains(&k.as_str())).collect(),
+            Json::Obj(e) => e
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|k| {
+                    !["attributes", "features", "savedGroups", "forcedVariations"]
+                        .contains(&k.as_str())
+                })
+                .collect(),
             _ => Vec::new(),
         };
-        assert!(extra.is_empty(), "{label}: context fields {extra:?} need a reason in edge-skips.json");
+        assert!(
+            extra.is_empty(),
+            "{label}: context fields {extra:?} need a reason in edge-skips.json"
+        );
         let want = expected("feature", i, &c[3]);
         let value = want.get("value").cloned().unwrap_or(Json::Null);
         payload_case(
@@ -389,7 +527,11 @@ fn growthbook_corpus_through_the_compiled_path() {
         let label = format!("run[{i}] {}", text(&c[0]));
         let want = expected("run", i, &Json::Arr(c[3..].to_vec()));
         let want = arr(&want);
-        let value = if want[1] == Json::Bool(true) { want[0].clone() } else { Json::Str(NOT_IN.into()) };
+        let value = if want[1] == Json::Bool(true) {
+            want[0].clone()
+        } else {
+            Json::Str(NOT_IN.into())
+        };
         let mut features = match ctx.get("features") {
             Some(Json::Obj(f)) => f.clone(),
             _ => Vec::new(),
@@ -415,7 +557,8 @@ fn growthbook_corpus_through_the_compiled_path() {
         );
     }
 
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| repo_root().join("target"), PathBuf::from);
     let krate = target.join("growthbook-corpus");
     write_if_changed(&krate.join("src/corpus.rs"), &module);
     let mut main = String::from(
@@ -443,33 +586,76 @@ fn growthbook_corpus_through_the_compiled_path() {
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(lines.len(), checks.len(), "one line per check");
     for ((label, _, want), got) in checks.iter().zip(lines) {
-        tally.check(label.clone(), got == want, || format!("compiled {got}, expected {want}"));
+        tally.check(label.clone(), got == want, || {
+            format!("compiled {got}, expected {want}")
+        });
     }
     // Sections with nothing to run through a compiled evaluation.
     for (section, reason) in [
-        ("pruneCondition", "GrowthBook's JSON-to-JSON pruning; Kraken's partial evaluation folds known attributes into compiled code instead (proven by the differential test)"),
-        ("reducePayload", "GrowthBook's JSON-to-JSON payload reduction; Kraken prunes to the listed features and their prerequisites instead"),
-        ("getQueryStringOverride", "URL query overrides need the context's url, which the edge never sets (SPEC §6)"),
-        ("stickyBucket", "sticky bucketing, which the edge does not do (SPEC §6)"),
-        ("urlRedirect", "URL redirects: the edge evaluates features only"),
-        ("contextualBandit", "contextual bandits are refused at the edge"),
-        ("savedGroupReferencesRemote", "remote saved groups: the edge resolves saved groups from the payload at build time"),
+        (
+            "pruneCondition",
+            "GrowthBook's JSON-to-JSON pruning; Kraken's partial evaluation folds known attributes into compiled code instead (proven by the differential test)",
+        ),
+        (
+            "reducePayload",
+            "GrowthBook's JSON-to-JSON payload reduction; Kraken prunes to the listed features and their prerequisites instead",
+        ),
+        (
+            "getQueryStringOverride",
+            "URL query overrides need the context's url, which the edge never sets (SPEC §6)",
+        ),
+        (
+            "stickyBucket",
+            "sticky bucketing, which the edge does not do (SPEC §6)",
+        ),
+        (
+            "urlRedirect",
+            "URL redirects: the edge evaluates features only",
+        ),
+        (
+            "contextualBandit",
+            "contextual bandits are refused at the edge",
+        ),
+        (
+            "savedGroupReferencesRemote",
+            "remote saved groups: the edge resolves saved groups from the payload at build time",
+        ),
     ] {
         let mut count = |j: &Json| match j {
             Json::Arr(items) => items.len(),
-            Json::Obj(e) => e.iter().map(|(_, v)| if let Json::Arr(a) = v { a.len() } else { 0 }).sum(),
+            Json::Obj(e) => e
+                .iter()
+                .map(|(_, v)| if let Json::Arr(a) = v { a.len() } else { 0 })
+                .sum(),
             _ => 0,
         };
         let n = section_cases(&cases, section).map_or(0, &mut count);
-        *tally.skipped.entry(format!("{section}: {reason}")).or_default() += n;
+        *tally
+            .skipped
+            .entry(format!("{section}: {reason}"))
+            .or_default() += n;
     }
-    for (section, _) in [("savedGroupReferencesV2.feature", ()), ("savedGroupReferencesV2.run", ())] {
+    for (section, _) in [
+        ("savedGroupReferencesV2.feature", ()),
+        ("savedGroupReferencesV2.run", ()),
+    ] {
         let n = section_cases(&cases, section).map_or(0, |j| arr(j).len());
-        *tally.skipped.entry(format!("{section}: not run yet")).or_default() += n;
+        *tally
+            .skipped
+            .entry(format!("{section}: not run yet"))
+            .or_default() += n;
     }
-    let unused: Vec<_> = lists.skips.keys().filter(|k| !seen_skips.contains(*k)).collect();
+    let unused: Vec<_> = lists
+        .skips
+        .keys()
+        .filter(|k| !seen_skips.contains(*k))
+        .collect();
     let total_skipped: usize = tally.skipped.values().sum();
-    let reasons: Vec<String> = tally.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let reasons: Vec<String> = tally
+        .skipped
+        .iter()
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect();
     println!(
         "growthbook corpus: {} passed, {total_skipped} skipped ({})",
         tally.passed,

@@ -38,6 +38,15 @@ fn committed_tables_are_fresh() {
     {
         panic!("{stale}");
     }
+    let growthbook = codegen::growthbook::OUTPUT;
+    if let Err(stale) = ensure_file_contents(
+        &root().join(growthbook),
+        growthbook,
+        &compiled.growthbook,
+        Mode::Check,
+    ) {
+        panic!("{stale}");
+    }
 }
 
 #[test]

@@ -38,8 +38,9 @@ const MAX_URI: usize = 128 * 1024;
 const MAX_COOKIES: usize = 128 * 1024;
 /// Cookie values handled without a heap allocation.
 const COOKIE_VALUES: usize = 8;
-/// The key, built on the stack up to 512 bytes (longer keys move to the heap).
-pub type Key = InlineKey<512>;
+/// The key, built on the stack up to the generated capacity: 512 bytes for the platform's
+/// items, more with GrowthBook features (longer keys move to the heap).
+pub type Key = InlineKey<{ crate::generated::KEY_CAPACITY }>;
 
 /// Serves the client request with the key `assign` writes; `digest` names the config.
 pub fn serve(digest: &'static str, assign: impl FnOnce(&RequestInput<'_>, &mut Key) -> Unit) {

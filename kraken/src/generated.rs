@@ -9,4 +9,4 @@ mod growthbook;
 /// The config this binary was built from.
 pub use config::CONFIG;
 /// The GrowthBook payload this binary was built from (SPEC §6; disabled without one).
-pub use growthbook::GROWTHBOOK;
+pub use growthbook::{GROWTHBOOK, KEY_CAPACITY};

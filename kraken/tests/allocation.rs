@@ -74,3 +74,78 @@ fn a_request_without_an_uppercase_host_or_huge_overrides_does_not_allocate() {
         "{checked} requests, {keys} keys"
     );
 }
+
+/// The same promise with the sample's GrowthBook features (SPEC §6): their attributes, rules,
+/// conditions (regexes and version comparisons included) and the merge allocate nothing, unless
+/// a header is not UTF-8 (its JavaScript string is built with U+FFFD).
+#[test]
+fn a_request_with_growthbook_features_does_not_allocate() {
+    assert!(
+        kraken::GROWTHBOOK.enabled,
+        "the sample config has GrowthBook features"
+    );
+    let config = repo_root().join("config");
+    let cases = cases(&Declared::read(&config), 2_251, 3_000, false);
+    let paths: [&[u8]; 4] = [
+        b"/",
+        b"/hotel/123",
+        b"/deals/summer?utm_source=newsletter",
+        b"/de/x?qa=1",
+    ];
+    let countries: [&[u8]; 4] = [b"DE", b"US", b"IE", b"FR"];
+    let devices: [&[u8]; 3] = [b"mobile", b"tablet", b"desktop"];
+    let mut checked = 0;
+    let mut with_growthbook = 0;
+    for (i, case) in cases.iter().enumerate() {
+        let cookies = case.cookies();
+        let input = case.input(&cookies);
+        let mut target = paths[i % paths.len()].to_vec();
+        if let Some(q) = &case.query {
+            target.push(if target.contains(&b'?') { b'&' } else { b'?' });
+            target.extend_from_slice(q);
+        }
+        let edge = kraken::growthbook::EdgeRequest {
+            target: Some(&target),
+            country: Some(countries[i % countries.len()]),
+            device: Some(devices[i % devices.len()]),
+        };
+        let mut key = InlineKey::<{ kraken::generated::KEY_CAPACITY }>::default();
+        let n = allocations_in(|| {
+            kraken::growthbook::assign_into(
+                &CONFIG,
+                &kraken::GROWTHBOOK,
+                &input,
+                &edge,
+                || case.minted,
+                &mut key,
+            );
+        });
+        let lowercased = case
+            .kraken_host
+            .as_deref()
+            .or(case.host.as_deref())
+            .unwrap_or_default()
+            .iter()
+            .any(u8::is_ascii_uppercase);
+        let overrides = Overrides::<0>::parse(case.query.as_deref().unwrap_or_default());
+        let spilled = overrides.variants.len() > 256 || overrides.flags.len() > 256;
+        let long = key.as_bytes().len() > kraken::generated::KEY_CAPACITY;
+        // Bytes that are not UTF-8 become a JavaScript string with U+FFFD: a new string.
+        let not_utf8 = [
+            case.kraken_host.as_deref().or(case.host.as_deref()),
+            Some(&target[..]),
+        ]
+        .iter()
+        .flatten()
+        .any(|b| std::str::from_utf8(b).is_err());
+        if !lowercased && !spilled && !long && !not_utf8 {
+            assert_eq!(n, 0, "{case:?}");
+            checked += 1;
+            with_growthbook += usize::from(key.as_bytes().windows(3).any(|w| w == b"ff:"));
+        }
+    }
+    assert!(
+        checked > 500 && with_growthbook > checked / 2,
+        "{checked} requests, {with_growthbook} with items"
+    );
+}

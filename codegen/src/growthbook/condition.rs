@@ -357,7 +357,8 @@ impl Compiler<'_> {
             "$regex" | "$regexi" => match e {
                 Json::Str(p) => {
                     let insensitive = op == "$regexi";
-                    let tables = super::pattern::compile(p, insensitive).map_err(|m| (here.to_owned(), m))?;
+                    let tables = super::pattern::compile(p, insensitive)
+                        .map_err(|m| (here.to_owned(), m))?;
                     Test::Regex(p.clone(), insensitive, tables)
                 }
                 // `regex.replace` throws on a non-string; the SDK catches it: no match.

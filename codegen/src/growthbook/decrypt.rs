@@ -55,7 +55,9 @@ fn atob(text: &str) -> Result<Vec<u8>, String> {
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' '))
         .collect();
-    FORGIVING.decode(clean).map_err(|e| format!("not base64: {e}"))
+    FORGIVING
+        .decode(clean)
+        .map_err(|e| format!("not base64: {e}"))
 }
 
 /// The SDK's `decrypt(encrypted, key)`: Web Crypto's AES-CBC with the raw key (16, 24 or 32
@@ -66,7 +68,10 @@ pub fn decrypt(encrypted: &str, key: &str) -> Result<String, String> {
     let failed = |why: &str| format!("failed to decrypt ({why})");
     let key = atob(key).map_err(|e| failed(&format!("key {e}")))?;
     let mut parts = encrypted.split('.');
-    let (iv, body) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let (iv, body) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
     let iv = atob(iv).map_err(|e| failed(&format!("iv {e}")))?;
     let mut body = atob(body).map_err(|e| failed(&format!("ciphertext {e}")))?;
     if iv.len() != 16 {

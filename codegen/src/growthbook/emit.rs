@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// Limits of the runtime (`kraken::growthbook::eval`).
 const MAX_ITEMS: usize = 2048;
-const MAX_EVENTS: usize = 64;
+const MAX_EVENTS: usize = 32;
 
 fn header(inputs: &str) -> String {
     format!(
@@ -39,6 +39,9 @@ pub fn disabled() -> String {
         };
 
         fn page(_: &[u8]) -> usize { 0 }
+
+        /// Bytes of stack the Compute adapter builds a key in: the platform's items only.
+        pub const KEY_CAPACITY: usize = 512;
     };
     format!(
         "{}\n{}",
@@ -160,6 +163,37 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
             .binary_search_by(|x| x.as_str().cmp(s))
             .expect("collected above")
     };
+    // The longest key a request can get: each listed feature's longest item, each experiment
+    // rule's and each track's, with separators, after the platform's 512 bytes.
+    let longest = |list: Vec<String>| list.iter().map(|i| i.len() + 1).max().unwrap_or(0);
+    let mut most = 0;
+    for &i in &payload.listed {
+        let f = &payload.features[i];
+        most += longest(f.values.iter().map(|v| ff_item(&f.key, v)).collect());
+    }
+    for f in &payload.features {
+        for rule in &f.rules {
+            match &rule.kind {
+                Kind::Experiment(e) => {
+                    most += longest(
+                        e.variations
+                            .iter()
+                            .map(|v| exp_item(&e.key, &v.key))
+                            .collect(),
+                    )
+                }
+                Kind::Force { tracks, .. } => {
+                    most += tracks
+                        .iter()
+                        .map(|t| exp_item(&t.experiment, &t.variation).len() + 1)
+                        .sum::<usize>()
+                }
+                Kind::Skip => {}
+            }
+        }
+    }
+    // On the stack up to 4 KiB; a longer key moves to the heap.
+    let key_capacity = (512 + most).div_ceil(256).saturating_mul(256).min(4096);
 
     // Pages: each edge page type, then "no page type"; one table when attributes are not the edge's.
     let mut pages: Vec<Option<&str>> = Vec::new();
@@ -394,6 +428,9 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
 
         /// Digest of the pruned payload these tables were compiled from.
         pub const DIGEST: &str = #digest;
+
+        /// Bytes of stack the Compute adapter builds a key in: room for the longest key.
+        pub const KEY_CAPACITY: usize = #key_capacity;
 
         pub static GROWTHBOOK: Config = Config {
             digest: DIGEST,

@@ -34,8 +34,16 @@ pub const KEY_VARIABLE: &str = "KRAKEN_GROWTHBOOK_KEY";
 /// Where the output goes, relative to the repository root.
 pub const OUTPUT: &str = "kraken/src/generated/growthbook.rs";
 /// The attributes a request has (SPEC §6); a rule naming another sees it absent.
-pub const EDGE_ATTRIBUTES: &[&str] =
-    &["id", "host", "path", "query", "url", "pageType", "country", "deviceType"];
+pub const EDGE_ATTRIBUTES: &[&str] = &[
+    "id",
+    "host",
+    "path",
+    "query",
+    "url",
+    "pageType",
+    "country",
+    "deviceType",
+];
 
 /// A payload literal as a runtime value. Codegen is a short-lived process: the few payload
 /// values it evaluates are leaked rather than threaded through lifetimes.
@@ -98,20 +106,39 @@ fn listed(edge: (&str, &str)) -> Result<Option<Vec<String>>, Vec<Diagnostic>> {
         return Ok(None);
     };
     let Some(features) = gb.get("features") else {
-        return Err(vec![error(edge.0, "growthbook", "expected {\"features\": [\"key\", ...]}")]);
+        return Err(vec![error(
+            edge.0,
+            "growthbook",
+            "expected {\"features\": [\"key\", ...]}",
+        )]);
     };
     let Json::Arr(items) = features else {
-        return Err(vec![error(edge.0, "growthbook.features", format!("expected an array of feature keys, found {}", features.kind()))]);
+        return Err(vec![error(
+            edge.0,
+            "growthbook.features",
+            format!(
+                "expected an array of feature keys, found {}",
+                features.kind()
+            ),
+        )]);
     };
     let mut keys = Vec::new();
     let mut errors = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item {
             Json::Str(s) => keys.push(s.clone()),
-            other => errors.push(error(edge.0, format!("growthbook.features[{i}]"), format!("expected a feature key (a string), found {}", other.kind()))),
+            other => errors.push(error(
+                edge.0,
+                format!("growthbook.features[{i}]"),
+                format!("expected a feature key (a string), found {}", other.kind()),
+            )),
         }
     }
-    if errors.is_empty() { Ok(Some(keys)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(Some(keys))
+    } else {
+        Err(errors)
+    }
 }
 
 /// Compiles the payload, or the disabled table when there is none.
@@ -119,13 +146,25 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
     let listed_keys = listed(input.edge)?;
     let Some((file, text)) = input.payload else {
         if listed_keys.as_ref().is_some_and(|k| !k.is_empty()) {
-            return Err(vec![error(input.edge.0, "growthbook.features", format!("features are listed but there is no {GROWTHBOOK}"))]);
+            return Err(vec![error(
+                input.edge.0,
+                "growthbook.features",
+                format!("features are listed but there is no {GROWTHBOOK}"),
+            )]);
         }
-        return Ok(Compiled { source: emit::disabled(), warnings: Vec::new(), summary: None });
+        return Ok(Compiled {
+            source: emit::disabled(),
+            warnings: Vec::new(),
+            summary: None,
+        });
     };
     let mut root = json::parse(text).map_err(|e| vec![error(file, "", e)])?;
     if !matches!(root, Json::Obj(_)) {
-        return Err(vec![error(file, "", format!("expected an SDK payload object, found {}", root.kind()))]);
+        return Err(vec![error(
+            file,
+            "",
+            format!("expected an SDK payload object, found {}", root.kind()),
+        )]);
     }
     decrypt::decrypt_payload(&mut root, input.key, file)?;
     let listed_keys = listed_keys.unwrap_or_default();
@@ -133,7 +172,11 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
     let features = root.get("features");
     for (i, key) in listed_keys.iter().enumerate() {
         if features.and_then(|f| f.get(key)).is_none() {
-            errors.push(error(input.edge.0, format!("growthbook.features[{i}]"), format!("feature \"{key}\" is not in {file}")));
+            errors.push(error(
+                input.edge.0,
+                format!("growthbook.features[{i}]"),
+                format!("feature \"{key}\" is not in {file}"),
+            ));
         }
         if input.flag_keys.contains(key) {
             errors.push(error(input.edge.0, format!("growthbook.features[{i}]"), format!("\"{key}\" is also an edge flag of site-features.json: their items would collide")));
@@ -142,18 +185,27 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let payload = payload::read(&root, &listed_keys)
-        .map_err(|e| e.into_iter().map(|(p, m)| error(file, p, m)).collect::<Vec<_>>())?;
+    let payload = payload::read(&root, &listed_keys).map_err(|e| {
+        e.into_iter()
+            .map(|(p, m)| error(file, p, m))
+            .collect::<Vec<_>>()
+    })?;
     for f in &payload.features {
         for rule in &f.rules {
             let keys: Vec<&str> = match &rule.kind {
                 payload::Kind::Experiment(e) => vec![e.key.as_str()],
-                payload::Kind::Force { tracks, .. } => tracks.iter().map(|t| t.experiment.as_str()).collect(),
+                payload::Kind::Force { tracks, .. } => {
+                    tracks.iter().map(|t| t.experiment.as_str()).collect()
+                }
                 payload::Kind::Skip => Vec::new(),
             };
             for k in keys {
                 if input.experiment_keys.iter().any(|e| e == k) {
-                    errors.push(error(file, payload::feature_path(&f.key), format!("tracking key \"{k}\" is also an experiment of experiments.json")));
+                    errors.push(error(
+                        file,
+                        payload::feature_path(&f.key),
+                        format!("tracking key \"{k}\" is also an experiment of experiments.json"),
+                    ));
                 }
             }
         }
@@ -180,5 +232,9 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
         payload.listed.len(),
         payload.features.len()
     );
-    Ok(Compiled { source, warnings, summary: Some(summary) })
+    Ok(Compiled {
+        source,
+        warnings,
+        summary: Some(summary),
+    })
 }

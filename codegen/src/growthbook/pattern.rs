@@ -72,7 +72,9 @@ fn space() -> Units {
 /// The `i` flag without `u`: `Canonicalize(ch)` is `ch.toUpperCase()` when that is one code
 /// unit and does not map a non-ASCII unit into ASCII.
 fn canonical(u: u16) -> u16 {
-    let Some(c) = char::from_u32(u32::from(u)) else { return u };
+    let Some(c) = char::from_u32(u32::from(u)) else {
+        return u;
+    };
     let mut upper = c.to_uppercase();
     match (upper.next(), upper.next()) {
         (Some(up), None) if (up as u32) <= 0xffff => {
@@ -136,7 +138,11 @@ impl Parser<'_> {
 
     fn set(&self, units: Units) -> Node {
         let units = normalise(units);
-        Node::Set(if self.icase { case_close(&units) } else { units })
+        Node::Set(if self.icase {
+            case_close(&units)
+        } else {
+            units
+        })
     }
 
     fn disjunction(&mut self) -> R<Node> {
@@ -144,7 +150,11 @@ impl Parser<'_> {
         while self.eat('|') {
             alts.push(self.alternative()?);
         }
-        Ok(if alts.len() == 1 { alts.remove(0) } else { Node::Alt(alts) })
+        Ok(if alts.len() == 1 {
+            alts.remove(0)
+        } else {
+            Node::Alt(alts)
+        })
     }
 
     fn alternative(&mut self) -> R<Node> {
@@ -176,7 +186,11 @@ impl Parser<'_> {
         let min = num(&mut j)?;
         let max = if self.s.get(j) == Some(&u16::from(b',')) {
             j += 1;
-            if self.s.get(j) == Some(&u16::from(b'}')) { None } else { Some(num(&mut j)?) }
+            if self.s.get(j) == Some(&u16::from(b'}')) {
+                None
+            } else {
+                Some(num(&mut j)?)
+            }
         } else {
             Some(min)
         };
@@ -229,7 +243,11 @@ impl Parser<'_> {
             '\\' if matches!(self.peek_at(1), Some(0x62 | 0x42)) => {
                 let negate = self.peek_at(1) == Some(0x42);
                 self.i += 2;
-                let look = if negate { Look::WordAsciiNegate } else { Look::WordAscii };
+                let look = if negate {
+                    Look::WordAsciiNegate
+                } else {
+                    Look::WordAscii
+                };
                 if self.quantifier()?.is_some() {
                     return Err(self.invalid("nothing to repeat"));
                 }
@@ -240,7 +258,11 @@ impl Parser<'_> {
             '(' => self.group()?,
             '.' => {
                 self.i += 1;
-                let not_line = complement(&normalise(vec![(0x0a, 0x0a), (0x0d, 0x0d), (0x2028, 0x2029)]));
+                let not_line = complement(&normalise(vec![
+                    (0x0a, 0x0a),
+                    (0x0d, 0x0d),
+                    (0x2028, 0x2029),
+                ]));
                 Node::Set(not_line)
             }
             '[' => self.class()?,
@@ -284,7 +306,11 @@ impl Parser<'_> {
                     let ok = !name.is_empty()
                         && name.iter().enumerate().all(|(k, &c)| {
                             let ch = c as u8 as char;
-                            c < 128 && (ch.is_ascii_alphabetic() || ch == '_' || ch == '$' || (k > 0 && ch.is_ascii_digit()))
+                            c < 128
+                                && (ch.is_ascii_alphabetic()
+                                    || ch == '_'
+                                    || ch == '$'
+                                    || (k > 0 && ch.is_ascii_digit()))
                         });
                     if !ok || !self.eat('>') {
                         return Err(self.refuse("a group name outside [A-Za-z_$][A-Za-z0-9_$]*"));
@@ -368,12 +394,16 @@ impl Parser<'_> {
                 break;
             }
             let first = self.class_atom()?;
-            if self.peek() == Some(u16::from(b'-')) && self.peek_at(1).is_some_and(|d| d != u16::from(b']')) {
+            if self.peek() == Some(u16::from(b'-'))
+                && self.peek_at(1).is_some_and(|d| d != u16::from(b']'))
+            {
                 self.i += 1;
                 let last = self.class_atom()?;
                 match (single(&first), single(&last)) {
                     (Some(a), Some(b)) if a <= b => units.push((a, b)),
-                    (Some(_), Some(_)) => return Err(self.invalid("range out of order in character class")),
+                    (Some(_), Some(_)) => {
+                        return Err(self.invalid("range out of order in character class"));
+                    }
                     _ => return Err(self.refuse("a class escape as a range bound (Annex B)")),
                 }
             } else {
@@ -381,7 +411,11 @@ impl Parser<'_> {
             }
         }
         let units = normalise(units);
-        let units = if self.icase { case_close(&units) } else { units };
+        let units = if self.icase {
+            case_close(&units)
+        } else {
+            units
+        };
         Ok(Node::Set(if negate { complement(&units) } else { units }))
     }
 
@@ -420,7 +454,11 @@ fn split(s: u32, e: u32, len: usize, out: &mut Vec<Hir>) {
         match len {
             1 => vec![u as u8],
             2 => vec![0xc0 | (u >> 6) as u8, 0x80 | (u & 0x3f) as u8],
-            _ => vec![0xe0 | (u >> 12) as u8, 0x80 | ((u >> 6) & 0x3f) as u8, 0x80 | (u & 0x3f) as u8],
+            _ => vec![
+                0xe0 | (u >> 12) as u8,
+                0x80 | ((u >> 6) & 0x3f) as u8,
+                0x80 | (u & 0x3f) as u8,
+            ],
         }
     };
     // Split until every trailing byte spans its whole range where the leading ones differ.
@@ -489,21 +527,36 @@ const MAX_STATES: usize = 4096;
 
 /// Compiles `pattern` with `insensitive` (the `i` flag).
 pub fn compile(pattern: &str, insensitive: bool) -> Result<Tables, String> {
-    let mut p = Parser { s: pattern.encode_utf16().collect(), i: 0, icase: insensitive, pattern };
+    let mut p = Parser {
+        s: pattern.encode_utf16().collect(),
+        i: 0,
+        icase: insensitive,
+        pattern,
+    };
     let node = p.disjunction()?;
     if p.i != p.s.len() {
         return Err(p.invalid("unmatched ')'"));
     }
     let nfa = thompson::Compiler::new()
-        .configure(thompson::Config::new().utf8(false).which_captures(thompson::WhichCaptures::None))
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(thompson::WhichCaptures::None),
+        )
         .build_from_hir(&hir(&node))
         .map_err(|e| format!("/{pattern}/: {e}"))?;
     let dfa = dense::Builder::new()
-        .configure(dense::Config::new().start_kind(StartKind::Unanchored).minimize(true))
+        .configure(
+            dense::Config::new()
+                .start_kind(StartKind::Unanchored)
+                .minimize(true),
+        )
         .build_from_nfa(&nfa)
         .map_err(|e| format!("/{pattern}/: {e}"))?;
     let input = Input::new("").anchored(Anchored::No);
-    let start = dfa.start_state_forward(&input).map_err(|e| format!("/{pattern}/: {e}"))?;
+    let start = dfa
+        .start_state_forward(&input)
+        .map_err(|e| format!("/{pattern}/: {e}"))?;
     // Byte classes and a representative byte of each.
     let mut classes = vec![0u8; 256];
     let mut reps: Vec<u8> = Vec::new();
@@ -538,7 +591,9 @@ pub fn compile(pattern: &str, insensitive: bool) -> Result<Tables, String> {
             ids.push(Some(s));
             index.insert(s, ids.len() - 1);
             if ids.len() > MAX_STATES {
-                return Err(format!("/{pattern}/: more than {MAX_STATES} DFA states; refused"));
+                return Err(format!(
+                    "/{pattern}/: more than {MAX_STATES} DFA states; refused"
+                ));
             }
             Ok((ids.len() - 1) as u16)
         };
@@ -561,14 +616,25 @@ pub fn compile(pattern: &str, insensitive: bool) -> Result<Tables, String> {
             matches[n] = dfa.is_match_state(*s);
         }
     }
-    Ok(Tables { classes, stride: reps.len(), table, eoi, matches, start: 1 })
+    Ok(Tables {
+        classes,
+        stride: reps.len(),
+        table,
+        eoi,
+        matches,
+        start: 1,
+    })
 }
 
 impl Tables {
     /// The runtime's view of these tables (leaked: build-time evaluation only).
     pub fn leak(&self) -> &'static Dfa {
         let classes: &'static [u8; 256] = Box::leak(
-            self.classes.clone().into_boxed_slice().try_into().expect("256 classes"),
+            self.classes
+                .clone()
+                .into_boxed_slice()
+                .try_into()
+                .expect("256 classes"),
         );
         Box::leak(Box::new(Dfa {
             classes,

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 /// Most items a compiled payload may declare (codegen refuses more).
 pub const MAX_ITEMS: usize = 2048;
 /// Most distinct tracking events a request can fire (codegen refuses payloads beyond it).
-pub const MAX_EVENTS: usize = 64;
+pub const MAX_EVENTS: usize = 32;
 
 /// The key items a request collected: a set of item indices, read in byte order.
 #[derive(Clone)]
@@ -61,9 +61,8 @@ struct Event<'a> {
 impl Event<'_> {
     fn same(&self, other: &Event<'_>) -> bool {
         let (a, b) = (event_value(self), event_value(other));
-        let parts = |attr: &'static str, v: &str, rest: &'static str| {
-            attr.len() + v.len() + rest.len()
-        };
+        let parts =
+            |attr: &'static str, v: &str, rest: &'static str| attr.len() + v.len() + rest.len();
         parts(self.attribute, &a, self.rest) == parts(other.attribute, &b, other.rest)
             && self
                 .attribute
@@ -132,7 +131,10 @@ pub fn evaluate_with<'a>(
         if let Some(&item) = listed.items.get(usize::from(v)) {
             run.items.insert(item);
         }
-        if let Some(val) = features[usize::from(listed.feature)].values.get(usize::from(v)) {
+        if let Some(val) = features[usize::from(listed.feature)]
+            .values
+            .get(usize::from(v))
+        {
             value(i, val);
         }
     }
@@ -145,7 +147,12 @@ impl<'a> Run<'_, 'a> {
         'rules: for rule in feature.rules {
             for parent in rule.parents {
                 let value = self.feature(usize::from(parent.feature));
-                if !parent.passes.get(usize::from(value)).copied().unwrap_or(false) {
+                if !parent
+                    .passes
+                    .get(usize::from(value))
+                    .copied()
+                    .unwrap_or(false)
+                {
                     if parent.gate {
                         return feature.null;
                     }
@@ -304,7 +311,6 @@ impl<'a> Run<'_, 'a> {
         self.items.insert(item);
     }
 }
-
 
 /// `hash(seed, value, version)` for a version codegen checked.
 fn hash(h: &Hashing, value: &str) -> f64 {

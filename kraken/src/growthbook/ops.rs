@@ -132,14 +132,23 @@ pub fn type_of(v: &Value<'_>) -> &'static str {
 
 /// The SDK's `paddedVersionString(input)`.
 pub fn padded_version(v: &Value<'_>) -> String {
+    let owned;
     let text = match v {
-        Value::Num(_) => to_js_string(v),
-        Value::Str(s) if !s.is_empty() => (*s).to_owned(),
-        _ => "0".to_owned(),
+        Value::Num(_) => {
+            owned = to_js_string(v);
+            owned.as_str()
+        }
+        Value::Str(s) if !s.is_empty() => s,
+        _ => "0",
     };
+    String::from_utf16_lossy(&padded_units(text).collect::<Vec<_>>())
+}
+
+/// `paddedVersionString(text)` for a string, as UTF-16 code units, without allocating.
+fn padded_units(text: &str) -> impl Iterator<Item = u16> + '_ {
     // `input.replace(/(^v|\+.*$)/g, "")`: a leading `v`, and from the first `+` after which no
     // line terminator follows (`.` stops at one, `$` is the end of the input).
-    let mut rest = text.strip_prefix('v').unwrap_or(&text);
+    let mut rest = text.strip_prefix('v').unwrap_or(text);
     let terminator = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
     if let Some(plus) = rest
         .char_indices()
@@ -148,26 +157,33 @@ pub fn padded_version(v: &Value<'_>) -> String {
     {
         rest = &rest[..plus];
     }
-    let mut parts: Vec<&str> = rest.split(['-', '.']).collect();
-    if parts.len() == 3 {
-        parts.push("~");
-    }
-    parts
-        .iter()
-        .map(|p| {
-            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.len() < 5 {
-                format!("{}{p}", " ".repeat(5 - p.len()))
+    let separator = |c: char| c == '-' || c == '.';
+    // Three parts (plain SemVer) get a `~` part: it sorts after any pre-release tag.
+    let tilde = (rest.split(separator).count() == 3).then_some("~");
+    rest.split(separator)
+        .chain(tilde)
+        .enumerate()
+        .flat_map(|(i, part)| {
+            let numeric = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            let pad = if numeric {
+                5usize.saturating_sub(part.len())
             } else {
-                (*p).to_owned()
-            }
+                0
+            };
+            let dash = (i > 0).then_some(u16::from(b'-'));
+            dash.into_iter()
+                .chain(std::iter::repeat_n(u16::from(b' '), pad))
+                .chain(part.encode_utf16())
         })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// `paddedVersionString(actual) <cmp> expected` with `expected` padded at build time.
 pub fn version(v: &Value<'_>, op: Option<Relation>, expected: &str) -> bool {
-    let order = cmp_utf16(&padded_version(v), expected);
+    let order = match v {
+        Value::Str(s) if !s.is_empty() => padded_units(s).cmp(expected.encode_utf16()),
+        Value::Num(_) => padded_units(&to_js_string(v)).cmp(expected.encode_utf16()),
+        _ => padded_units("0").cmp(expected.encode_utf16()),
+    };
     match op {
         None => order == Ordering::Equal,
         Some(Relation::Lt) => order == Ordering::Less,
@@ -181,6 +197,9 @@ pub fn version(v: &Value<'_>, op: Option<Relation>, expected: &str) -> bool {
 pub fn regex_test(v: &Value<'_>, dfa: &super::regex::Dfa) -> bool {
     match *v {
         Value::Str(s) => dfa.test(s),
+        // A missing attribute is common at the edge: no string built for it.
+        Value::Null => dfa.test("null"),
+        Value::Bool(b) => dfa.test(if b { "true" } else { "false" }),
         _ => dfa.test(&to_js_string(v)),
     }
 }

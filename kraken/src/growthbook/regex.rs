@@ -20,8 +20,8 @@ impl Dfa {
     pub fn test(&self, text: &str) -> bool {
         let mut state = self.start;
         let step = |byte: u8, state: &mut u16| -> Option<bool> {
-            *state = self.table[usize::from(*state) * self.stride
-                + usize::from(self.classes[usize::from(byte)])];
+            *state = self.table
+                [usize::from(*state) * self.stride + usize::from(self.classes[usize::from(byte)])];
             if self.matches[usize::from(*state)] {
                 return Some(true);
             }
