@@ -11,7 +11,6 @@
 //! reason; any other case that fails fails the test.
 
 #[path = "../../kraken/tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use codegen::growthbook::condition::{Compiler, emit, value_tokens};

@@ -517,6 +517,9 @@ fn emit_tests(tests: &[Test]) -> TokenStream {
     if tests.is_empty() {
         return quote! { true };
     }
+    if tests.len() == 1 {
+        return emit_test(&tests[0]);
+    }
     let tests = tests.iter().map(emit_test);
     quote! { (#(#tests)&&*) }
 }
@@ -585,7 +588,7 @@ fn emit_test(t: &Test) -> TokenStream {
         Test::Const(b) => quote! { #b },
         Test::Not(tests) => {
             let tests = emit_tests(tests);
-            quote! { !#tests }
+            quote! { !(#tests) }
         }
         Test::Size(tests) => {
             let tests = emit_tests(tests);

@@ -519,16 +519,19 @@ fn rule(
             Some(r) if r.truthy() => Some(range(r, &format!("{path}.range"), errors)),
             _ => None,
         };
-        let coverage = match rule.get("coverage") {
-            None => None,
-            Some(v) => Some(number(v, &format!("{path}.coverage"), errors)),
-        };
+        let coverage = rule
+            .get("coverage")
+            .map(|v| number(v, &format!("{path}.coverage"), errors));
         let test = match (range, coverage) {
             (Some((a, b)), _) => Some(RolloutTest::Range(a, b)),
             (None, None) => None,
-            // `!range && coverage === 0`: nobody is included; the rule never applies.
-            (None, Some(c)) if c == 0.0 => return dead(parents),
-            (None, Some(c)) => Some(RolloutTest::Coverage(c)),
+            (None, Some(c)) => {
+                if c == 0.0 {
+                    // `!range && coverage === 0`: nobody is included; the rule never applies.
+                    return dead(parents);
+                }
+                Some(RolloutTest::Coverage(c))
+            }
         };
         let rollout = test.map(|test| Rollout {
             attribute: hash_attribute.clone(),

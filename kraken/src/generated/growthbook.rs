@@ -2746,37 +2746,37 @@ static EXP_DESTINATION_SORT_0: Experiment = Experiment {
 fn cond_0(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "host");
-        (ops::is_in(&v, &[Value::Str("www.example.de"), Value::Str("example.de")]))
+        ops::is_in(&v, &[Value::Str("www.example.de"), Value::Str("example.de")])
     }
 }
 fn cond_1(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "deviceType");
-        (ops::is_in(&v, &[Value::Str("mobile"), Value::Str("tablet")]))
+        ops::is_in(&v, &[Value::Str("mobile"), Value::Str("tablet")])
     }
 }
 fn cond_2(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "deviceType");
-        (ops::concat_eq(&v, "desktop"))
+        ops::concat_eq(&v, "desktop")
     }
 }
 fn cond_3(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "country");
-        (ops::is_in(&v, &[Value::Str("JP")]))
+        ops::is_in(&v, &[Value::Str("JP")])
     }
 }
 fn cond_4(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "country");
-        (ops::is_in(&v, &[Value::Str("DE"), Value::Str("AT"), Value::Str("CH")]))
+        ops::is_in(&v, &[Value::Str("DE"), Value::Str("AT"), Value::Str("CH")])
     }
 }
 fn cond_5(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "url");
-        ({
+        {
             /// /utm_medium=email/
             static RE: Dfa = Dfa {
                 classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x03\x04\x05\x06\x06\x07\x08\t\t\t\n\x0B\x0B\x0C\r\x0E\x0E\x0E\x0E\x0E\x0E\x0F\x10\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11",
@@ -2807,28 +2807,28 @@ fn cond_5(a: &dyn Attributes) -> bool {
                 start: 1,
             };
             ops::regex_test(&v, &RE)
-        })
+        }
     }
 }
 fn cond_6(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "country");
-        (ops::concat_eq(&v, "FR"))
+        ops::concat_eq(&v, "FR")
     }
 }
 fn cond_7(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "country");
-        (!ops::is_in(
+        !ops::is_in(
             &v,
             &[Value::Str("DE"), Value::Str("AT"), Value::Str("CH"), Value::Str("FR")],
-        ))
+        )
     }
 }
 fn cond_8(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "id");
-        (ops::is_in(
+        ops::is_in(
             &v,
             &[
                 Value::Str("qa-anna-01"),
@@ -2836,36 +2836,36 @@ fn cond_8(a: &dyn Attributes) -> bool {
                 Value::Str("qa-chloe-03"),
                 Value::Str("qa-dmitri-04"),
             ],
-        ))
+        )
     }
 }
 fn cond_9(a: &dyn Attributes) -> bool {
     ({
         let v = get_path(a, "deviceType");
-        (ops::concat_eq(&v, "mobile"))
+        ops::concat_eq(&v, "mobile")
     }
         && {
             let v = get_path(a, "host");
-            (ops::is_in(
+            ops::is_in(
                 &v,
                 &[
                     Value::Str("beta.example.com"),
                     Value::Str("www.example.de"),
                     Value::Str("example.ie"),
                 ],
-            ))
+            )
         })
 }
 fn cond_10(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "deviceType");
-        (ops::concat_eq(&v, "mobile"))
+        ops::concat_eq(&v, "mobile")
     }
 }
 fn cond_11(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "query");
-        ({
+        {
             /// /utm_source=newsletter/
             static RE: Dfa = Dfa {
                 classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x03\x04\x04\x04\x05\x06\x07\x08\x08\x08\x08\x08\x08\t\n\x0B\x0C\r\r\x0E\x0F\x10\x11\x12\x13\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14\x14",
@@ -2907,13 +2907,13 @@ fn cond_11(a: &dyn Attributes) -> bool {
                 start: 1,
             };
             ops::regex_test(&v, &RE)
-        })
+        }
     }
 }
 fn cond_12(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "url");
-        ({
+        {
             /// /^https://(www\.)?example\.com//
             static RE: Dfa = Dfa {
                 classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x04\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x06\x07\x08\t\n\x0B\x0B\x0C\r\r\r\x0E\x0F\x10\x11\x12\x13\x13\x14\x15\x16\x16\x17\x18\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19",
@@ -2964,13 +2964,13 @@ fn cond_12(a: &dyn Attributes) -> bool {
                 start: 1,
             };
             ops::regex_test(&v, &RE)
-        })
+        }
     }
 }
 fn cond_13(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "host");
-        ({
+        {
             /// /^(www\.)?example\.(co\.uk|ie)(:\d+)?$/
             static RE: Dfa = Dfa {
                 classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x04\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x06\x07\x08\t\n\x0B\x0B\x0B\x0C\r\x0E\x0F\x10\x11\x12\x13\x14\x14\x14\x14\x15\x16\x17\x18\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19\x19",
@@ -3015,13 +3015,13 @@ fn cond_13(a: &dyn Attributes) -> bool {
                 start: 1,
             };
             ops::regex_test(&v, &RE)
-        })
+        }
     }
 }
 fn cond_14(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "id");
-        (!ops::is_in(
+        !ops::is_in(
             &v,
             &[
                 Value::Str("emp_0001"),
@@ -3030,13 +3030,13 @@ fn cond_14(a: &dyn Attributes) -> bool {
                 Value::Str("emp_0042"),
                 Value::Str("emp_0099"),
             ],
-        ))
+        )
     }
 }
 fn cond_15(a: &dyn Attributes) -> bool {
     ({
         let v = get_path(a, "id");
-        (ops::is_in(
+        ops::is_in(
             &v,
             &[
                 Value::Str("qa-anna-01"),
@@ -3044,11 +3044,11 @@ fn cond_15(a: &dyn Attributes) -> bool {
                 Value::Str("qa-chloe-03"),
                 Value::Str("qa-dmitri-04"),
             ],
-        ))
+        )
     }
         || {
             let v = get_path(a, "query");
-            ({
+            {
                 /// /(^|[?&])qa=1(&|$)/
                 static RE: Dfa = Dfa {
                     classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x03\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x05\x06\x07\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\t\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\x0B\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C\x0C",
@@ -3068,19 +3068,19 @@ fn cond_15(a: &dyn Attributes) -> bool {
                     start: 1,
                 };
                 ops::regex_test(&v, &RE)
-            })
+            }
         })
 }
 fn cond_16(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "country");
-        (ops::concat_eq(&v, "CN"))
+        ops::concat_eq(&v, "CN")
     }
 }
 fn cond_17(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "host");
-        ({
+        {
             /// /(^|\.)example\.(com|ie)$/
             static RE: Dfa = Dfa {
                 classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x03\x04\x05\x06\x07\x08\x08\x08\t\n\n\x0B\x0C\r\x0E\x0F\x10\x10\x10\x10\x10\x10\x10\x11\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12\x12",
@@ -3109,13 +3109,13 @@ fn cond_17(a: &dyn Attributes) -> bool {
                 start: 1,
             };
             ops::regex_test(&v, &RE)
-        })
+        }
     }
 }
 fn cond_18(a: &dyn Attributes) -> bool {
     {
         let v = get_path(a, "path");
-        ({
+        {
             /// /^/hotel/\d+/
             static RE: Dfa = Dfa {
                 classes: b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x04\x05\x05\x06\x07\x07\x07\x08\t\t\n\x0B\x0B\x0B\x0B\x0C\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r",
@@ -3138,6 +3138,6 @@ fn cond_18(a: &dyn Attributes) -> bool {
                 start: 1,
             };
             ops::regex_test(&v, &RE)
-        })
+        }
     }
 }

@@ -97,10 +97,10 @@ struct Run<'r, 'a> {
 
 /// Evaluates every listed feature for one request (page table `page`), adding their items and
 /// those of the experiments they report to `items`.
-pub fn evaluate<'a>(
+pub fn evaluate(
     config: &Config,
     page: usize,
-    attributes: &'a dyn Attributes,
+    attributes: &dyn Attributes,
     variants: &[u8],
     items: &mut Items,
 ) {
@@ -108,10 +108,10 @@ pub fn evaluate<'a>(
 }
 
 /// [`evaluate`], also handing each listed feature's value to `value` (tests, benches).
-pub fn evaluate_with<'a>(
+pub fn evaluate_with(
     config: &Config,
     page: usize,
-    attributes: &'a dyn Attributes,
+    attributes: &dyn Attributes,
     variants: &[u8],
     items: &mut Items,
     mut value: impl FnMut(usize, &'static Value<'static>),
@@ -223,10 +223,9 @@ impl<'a> Run<'_, 'a> {
         let value = self.hash_value(e.hash_attribute)?;
         if rule.filters.is_empty()
             && let Some(ns) = e.namespace
+            && !in_namespace(&value, ns.seed, ns.from, ns.to)
         {
-            if !in_namespace(&value, ns.seed, ns.from, ns.to) {
-                return None;
-            }
+            return None;
         }
         if !self.passes(rule) {
             return None;

@@ -91,19 +91,15 @@ pub fn in_namespace(value: &str, seed: &str, from: f64, to: f64) -> bool {
 /// The SDK's `getBucketRanges(n, coverage, weights)`, operation for operation, including its
 /// silent fallbacks (coverage clamped, equal weights when the weights do not fit).
 pub fn bucket_ranges(n: usize, coverage: f64, weights: Option<&[f64]>) -> Vec<(f64, f64)> {
-    let coverage = if coverage < 0.0 {
-        0.0
-    } else if coverage > 1.0 {
-        1.0
-    } else {
-        coverage
-    };
+    let coverage = coverage.clamp(0.0, 1.0);
     let equal = equal_weights(n);
     let mut weights = weights.unwrap_or(&equal);
     if weights.len() != n {
         weights = &equal;
     }
     let total = weights.iter().fold(0.0, |sum, w| w + sum);
+    // Not `!(0.99..=1.01).contains(&total)`: a NaN total keeps its weights in JavaScript.
+    #[allow(clippy::manual_range_contains)]
     if total < 0.99 || total > 1.01 {
         weights = &equal;
     }

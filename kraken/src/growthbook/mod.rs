@@ -50,7 +50,7 @@ pub fn request_target(uri: &[u8]) -> &[u8] {
 
 /// Header bytes as the JavaScript string the SDK would see: UTF-8, with every invalid sequence
 /// replaced by U+FFFD as WHATWG's `TextDecoder` does (docs/growthbook.md).
-fn text(bytes: &[u8]) -> Cow<'_, str> {
+pub fn text(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
