@@ -21,7 +21,7 @@ from stack import REPO, Blackhole, EdgeStack, Origin
 sys.path.insert(0, str(REPO / "tests" / "reference"))
 import kraken_ref  # noqa: E402
 
-CONFIG = kraken_ref.load(str(REPO / "config"))
+CONFIG = kraken_ref.load(str(REPO / "config"), growthbook=True)
 GENERATED_DIGEST = re.search(r'pub const DIGEST: &str = "([0-9a-f]+)"',
                              (REPO / "kraken/src/generated/config.rs").read_text())[1]
 HOST = "www.example.com"
@@ -37,9 +37,14 @@ PRIVATE_TO_EDGE = ("cookie", "kraken-country", "kraken-device", "kraken-host", "
 EDGE_REPORT = REPO / "scripts" / "edge-report"
 
 
-def oracle_key(unit, page_type, query=None, host=HOST):
+def oracle_key(unit, page_type, query=None, host=HOST, path=None, device="desktop", country=None):
+    """The key Kraken gives the preflight of a visitor's request (the VCL sends the visitor's
+    host in Kraken-Host, Kraken-Device `desktop` unless told, Kraken-Country from geo)."""
     cookie = None if unit is None else f"kraken_uid={unit}"
-    return kraken_ref.assign(CONFIG, cookie, host, page_type, query, minted_unit=unit)["key"]
+    target = path if path is not None else "/" + (f"?{query}" if query else "")
+    return kraken_ref.assign(CONFIG, cookie, KRAKEN_DOMAIN, page_type, query, minted_unit=unit,
+                             kraken_host_header=host, target=target, device=device,
+                             country=country)["key"]
 
 
 def eventually(read, done, timeout=10.0):
@@ -147,7 +152,7 @@ class EdgeStackTest(EdgeCase):
                     "Kraken-Page-Type": "checkout",
                     "Kraken-State": "assigned",
                 })
-                expected = oracle_key(unit, page_type, query_of(path))
+                expected = oracle_key(unit, page_type, query_of(path), path=path)
                 self.assertEqual(resp.json()["key"], expected)
                 fetches = self.fetches(path)
                 self.assertEqual(len(fetches), 1)
@@ -198,7 +203,7 @@ class EdgeStackTest(EdgeCase):
         query = f"variants={experiment}:{variation}&page=2&flags={flag['key']}:{value}"
         resp = self.get(f"/deals?{query}", cookie=f"kraken_uid={unit}")
 
-        key = oracle_key(unit, "deals", query)
+        key = oracle_key(unit, "deals", query, path=f"/deals?{query}")
         self.assertIn(f"ff:{flag['key']}={value}", key.split(";"))
         self.assertIn(f"exp:{experiment}={variation}", key.split(";"))
         self.assertEqual(resp.json()["key"], key)
@@ -230,7 +235,7 @@ class EdgeStackTest(EdgeCase):
         cookies = first.header_all("Set-Cookie")
         self.assertEqual(len(cookies), 1)
         unit = SET_COOKIE.fullmatch(cookies[0]).group(1)
-        self.assertEqual(first.json()["key"], oracle_key(unit, "destination"))
+        self.assertEqual(first.json()["key"], oracle_key(unit, "destination", path=path))
 
         # The same visitor back with its cookie: a hit on the object the first response was
         # built from, and no cookie comes with it, so the cookie is not in the cached object.
@@ -266,7 +271,7 @@ class EdgeStackTest(EdgeCase):
             with self.subTest(host=host):
                 resp = self.get(path, host=host, cookie=f"kraken_uid={unit}")
                 keys[host] = resp.json()["key"]
-                self.assertEqual(keys[host], oracle_key(unit, "deals", query_of(path), host=host))
+                self.assertEqual(keys[host], oracle_key(unit, "deals", query_of(path), host=host, path=path))
                 (preflight,) = self.preflights(path)
                 # Fastly routes by Host: Kraken is reached by its own domain, the site's host
                 # travels in Kraken-Host.
@@ -282,7 +287,7 @@ class EdgeStackTest(EdgeCase):
         # A client's own Kraken-Host is dropped: the key is the real host's.
         path = "/deals?host-test=spoofed"
         resp = self.get(path, cookie=f"kraken_uid={unit}", headers={"Kraken-Host": "www.example.ie"})
-        self.assertEqual(resp.json()["key"], oracle_key(unit, "deals", query_of(path)))
+        self.assertEqual(resp.json()["key"], oracle_key(unit, "deals", query_of(path), path=path))
         self.assertEqual(self.preflights(path)[0]["kraken-host"], HOST)
 
     def test_country_and_device_reach_kraken_from_the_edge_only(self):
@@ -308,7 +313,7 @@ class EdgeStackTest(EdgeCase):
         path = "/hotels/flaky"
         self.stack.origin.fail_next(path, 1)
         resp = self.get(path, cookie=f"kraken_uid={unit}")
-        key = oracle_key(unit, "hotel")
+        key = oracle_key(unit, "hotel", path=path)
         self.assertEqual(resp.json()["key"], key)
         self.assertEqual([f.key for f in self.fetches(path)], [key, key], "one retry")
         # Only one: a second 503 in a row reaches the visitor (and is not cached).

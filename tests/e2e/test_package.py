@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO / "tests" / "reference"))
 import kraken_ref  # noqa: E402
 
 PACKAGE = REPO / "scripts" / "package"
-CONFIG = kraken_ref.load(str(REPO / "config"))
+CONFIG = kraken_ref.load(str(REPO / "config"), growthbook=True)
 
 
 class PackageTest(unittest.TestCase):
@@ -79,7 +79,7 @@ class PackageTest(unittest.TestCase):
                 self.assertEqual(resp.status, 200)
                 expected = kraken_ref.assign(CONFIG, cookie, "kraken-example.edgecompute.app",
                                              page_type, query, minted_unit=None,
-                                             kraken_host_header=host)["key"]
+                                             kraken_host_header=host, target=target)["key"]
                 self.assertEqual(resp.getheader("Kraken-Assignments"), expected)
                 self.assertRegex(resp.getheader("Server-Timing"), r"^kraken;dur=[0-9]+\.[0-9]{3}$")
 

@@ -11,6 +11,9 @@ can cross-check the service:
   variation ranges, flag values.
 * SPEC §4 -- ``variants=`` / ``flags=`` query overrides.
 * SPEC §5 -- the assignment key (``Kraken-Assignments``).
+* SPEC §6 -- with ``load(..., growthbook=True)`` and ``growthbook.json``, the listed features' items
+  come from GrowthBook's own JS SDK (``tests/growthbook/oracle.mjs``, one
+  persistent ``node`` process), merged into the key.
 
 Request inputs are handled as raw bytes so non-UTF-8 headers are treated
 literally; config strings are compared by their UTF-8 bytes.
@@ -50,8 +53,9 @@ class Config:
         self.page_types = page_types    # edge page types
 
 
-def load(config_dir):
-    """SPEC §1, §2: read the three config files and prune."""
+def load(config_dir, growthbook=False):
+    """SPEC §1, §2: read the three config files and prune. With ``growthbook``, keys also hold
+    SPEC §6's items (the whole key a Kraken built from this config serves)."""
     def read(name):
         with open(os.path.join(config_dir, name), encoding="utf-8") as f:
             return json.load(f)
@@ -63,7 +67,52 @@ def load(config_dir):
         and set(e["page_types"]) & set(edge_pts) and e["traffic"] > 0
     ]
     flags = [f for f in read("site-features.json")["flags"] if f.get("edge") is True]
-    return Config(exps, flags, edge_pts)
+    cfg = Config(exps, flags, edge_pts)
+    edge = read("edge.json")
+    listed = (edge.get("growthbook") or {}).get("features") or []
+    path = os.path.join(config_dir, "growthbook.json")
+    cfg.growthbook = (_GrowthBook(path, listed, edge_pts)
+                      if growthbook and listed and os.path.exists(path) else None)
+    return cfg
+
+
+class _GrowthBook:
+    """SPEC §6 through the real SDK: oracle.mjs's functions in one node process, a JSON line
+    per request (the payload travels as its text: it may hold what Python's json cannot)."""
+
+    SCRIPT = r"""
+import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import { evaluate, attributesFromRaw, forcedVariationsFromRaw } from "./oracle.mjs";
+const [payloadFile, features, pageTypes] = [process.argv[1], JSON.parse(process.argv[2]), JSON.parse(process.argv[3])];
+const payload = JSON.parse(readFileSync(payloadFile, "utf8"));
+const lines = createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  const raw = JSON.parse(line);
+  const attributes = attributesFromRaw(raw, pageTypes);
+  const forcedVariations = forcedVariationsFromRaw(raw, payload);
+  process.stdout.write(JSON.stringify(evaluate({ payload, features, attributes, forcedVariations }).items) + "\n");
+});
+"""
+
+    def __init__(self, payload_path, features, page_types):
+        self.args = [os.path.abspath(payload_path), json.dumps(features), json.dumps(page_types)]
+        self.proc = None
+        self.cache = {}
+
+    def items(self, raw):
+        line = json.dumps(raw, sort_keys=True)
+        if line not in self.cache:
+            if self.proc is None:
+                import subprocess
+                tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "growthbook")
+                self.proc = subprocess.Popen(
+                    ["node", "--input-type=module", "-e", self.SCRIPT, *self.args],
+                    cwd=tools, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+            self.cache[line] = json.loads(self.proc.stdout.readline())
+        return self.cache[line]
 
 
 def h(s):
@@ -145,8 +194,15 @@ def variation_for(exp, unit):
 
 
 def assign(cfg, cookie_header, host_header, page_type_header, query, minted_unit,
-           kraken_host_header=None):
-    """SPEC §3-§5: returns dict(key=..., unit=..., minted=bool)."""
+           kraken_host_header=None, target=None, country=None, device=None):
+    """SPEC §3-§6: returns dict(key=..., unit=..., minted=bool). ``target`` is the request
+    target (default ``/`` and the query), ``country``/``device`` the Kraken-Country and
+    Kraken-Device headers: they matter only with GrowthBook features (SPEC §6)."""
+    raw_headers = [(name, value) for name, value in (
+        ("Host", host_header), ("Kraken-Host", kraken_host_header),
+        ("Kraken-Page-Type", page_type_header), ("Kraken-Country", country),
+        ("Kraken-Device", device), ("Cookie", cookie_header)) if value is not None]
+    raw_target = target if target is not None else "/" + (f"?{query}" if query else "")
     cookie_header, host_header, page_type_header, query, kraken_host_header = map(
         _b, (cookie_header, host_header, page_type_header, query, kraken_host_header))
     # SPEC §3: Kraken-Host when the request has one (even empty), else Host.
@@ -189,6 +245,11 @@ def assign(cfg, cookie_header, host_header, page_type_header, query, minted_unit
             val = next((r["value"] for r in f.get("rules") or []
                         if host in {_b(d) for d in r["domains"]}), f["default"])
         items.append(f"ff:{f['key']}={val}")
+    if getattr(cfg, "growthbook", None) is not None:
+        hexed = lambda v: {"hex": _b(v).hex()}  # noqa: E731
+        raw = {"target": hexed(raw_target), "unit": _b(unit).decode("ascii", "replace"),
+               "headers": [[name, hexed(value)] for name, value in raw_headers]}
+        items = sorted(set(items) | set(cfg.growthbook.items(raw)), key=_b)
     items.sort(key=_b)
     return {"key": ";".join(items), "unit": unit, "minted": minted}
 
