@@ -6,15 +6,12 @@
 //! The generated sources go into one throwaway crate under `target/growthbook-differential/`
 //! (as `differential.rs` does). Needs `node` and the pinned npm package (`scripts/setup`).
 
-#[path = "../../kraken/tests/support/mod.rs"]
-mod support;
-
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::{hex, repo_root};
+use testkit::{hex, repo_root};
 
 /// Payloads and requests per payload.
 const PAYLOADS: u64 = 40;

@@ -10,9 +10,6 @@
 //! Cases that do not apply at the edge are in `tests/growthbook/edge-skips.json`, each with its
 //! reason; any other case that fails fails the test.
 
-#[path = "../../kraken/tests/support/mod.rs"]
-mod support;
-
 use codegen::growthbook::condition::{Compiler, emit, value_tokens};
 use codegen::growthbook::json::{self, Json};
 use codegen::growthbook::{decrypt, js};
@@ -21,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::repo_root;
+use testkit::repo_root;
 
 fn tools() -> PathBuf {
     std::env::var_os("KRAKEN_GB_TOOLS")

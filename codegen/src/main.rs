@@ -152,7 +152,14 @@ fn main() -> ExitCode {
                 json(what, Ok(&compiled), None);
             } else {
                 let typescript = typescript.unwrap_or_default();
-                println!("{}; {shown_out} {what}{typescript}", compiled.counts);
+                let growthbook = compiled
+                    .growthbook_summary
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!("; {s}"));
+                println!(
+                    "{}{growthbook}; {shown_out} {what}{typescript}",
+                    compiled.counts
+                );
             }
             ExitCode::SUCCESS
         }
