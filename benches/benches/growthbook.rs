@@ -8,7 +8,7 @@ use growthbook_rust::client::GrowthBookClientBuilder;
 use growthbook_rust::dto::GrowthBookResponse;
 use growthbook_rust::model_public::GrowthBookAttribute;
 use kraken::RequestInput;
-use kraken::growthbook::EdgeRequest;
+use kraken::growthbook_assign::EdgeRequest;
 use serde_json::{Value, json};
 use std::hint::black_box;
 use std::time::Duration;
@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("compiled", page), &input, |b, input| {
             b.iter(|| {
                 let mut key = kraken::InlineKey::<{ kraken::generated::KEY_CAPACITY }>::default();
-                kraken::growthbook::assign_into(
+                kraken::growthbook_assign::assign_into(
                     &kraken::CONFIG,
                     &kraken::GROWTHBOOK,
                     black_box(input),

@@ -354,13 +354,13 @@ fn main() {{
             page_type: page.as_deref(),
             query: target.as_deref().and_then(kraken::request::query_of),
         }};
-        let edge = kraken::growthbook::EdgeRequest {{
+        let edge = kraken::growthbook_assign::EdgeRequest {{
             target: target.as_deref(),
             country: country.as_deref(),
             device: device.as_deref(),
         }};
         let mut key = String::new();
-        let unit = kraken::growthbook::assign_into(config, growthbook, &input, &edge, || minted, &mut key);
+        let unit = kraken::growthbook_assign::assign_into(config, growthbook, &input, &edge, || minted, &mut key);
         writeln!(out, "{{}}\t{{}}", key, unit.id.as_str()).expect("stdout");
     }}
 }}

@@ -113,19 +113,21 @@ fn main() -> ExitCode {
     eprint!("{}", budget::table(&compiled.budget, Some(12)));
     let rows = forecast::rows(&compiled.edge, compiled.forecast_visitors, false);
     eprint!("{}", forecast::summary(&rows));
-    // The GrowthBook table sits beside the platform one (`--out`'s directory).
-    let gb_out = out.with_file_name("growthbook.rs");
-    let gb_shown = std::path::Path::new(&shown_out)
-        .with_file_name("growthbook.rs")
-        .display()
-        .to_string();
-    if let Err(message) = ensure_file_contents(&gb_out, &gb_shown, &compiled.growthbook, args.mode)
-    {
-        eprintln!("error: {message}");
-        json("stale", Ok(&compiled), Some(&message));
-        return ExitCode::FAILURE;
+    let mut written = ensure_file_contents(&out, &shown_out, &compiled.source, args.mode);
+    // The GrowthBook table sits beside the platform one (`--out`'s directory), written (or
+    // checked) once that one is.
+    if written.is_ok() {
+        let gb_out = out.with_file_name("growthbook.rs");
+        let gb_shown = std::path::Path::new(&shown_out)
+            .with_file_name("growthbook.rs")
+            .display()
+            .to_string();
+        if let Err(message) =
+            ensure_file_contents(&gb_out, &gb_shown, &compiled.growthbook, args.mode)
+        {
+            written = Err(message);
+        }
     }
-    let written = ensure_file_contents(&out, &shown_out, &compiled.source, args.mode);
     // The declarations follow the tables: written (or checked) only once they are.
     let typescript = match (&written, &ts_out) {
         (Ok(_), Some((path, shown))) => {

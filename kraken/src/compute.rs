@@ -13,7 +13,7 @@
 //! (each step measured with `scripts/profile`, see docs/performance.md).
 
 use crate::assign::{RequestInput, Unit};
-use crate::growthbook::EdgeRequest;
+use crate::growthbook_assign::EdgeRequest;
 use crate::inline::InlineKey;
 use crate::request::query_of;
 use crate::response::{SET_COOKIE_MAX, set_cookie};

@@ -10,6 +10,7 @@ pub mod assign;
 pub mod compute;
 pub mod generated;
 pub mod growthbook;
+pub mod growthbook_assign;
 pub mod inline;
 pub mod key;
 pub mod model;

@@ -8,7 +8,7 @@ fn main() {
         kraken::CONFIG.digest,
         growthbook.enabled,
         |input, edge, key| {
-            kraken::growthbook::assign_into(
+            kraken::growthbook_assign::assign_into(
                 &kraken::CONFIG,
                 growthbook,
                 input,

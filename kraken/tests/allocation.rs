@@ -104,14 +104,14 @@ fn a_request_with_growthbook_features_does_not_allocate() {
             target.push(if target.contains(&b'?') { b'&' } else { b'?' });
             target.extend_from_slice(q);
         }
-        let edge = kraken::growthbook::EdgeRequest {
+        let edge = kraken::growthbook_assign::EdgeRequest {
             target: Some(&target),
             country: Some(countries[i % countries.len()]),
             device: Some(devices[i % devices.len()]),
         };
         let mut key = InlineKey::<{ kraken::generated::KEY_CAPACITY }>::default();
         let n = allocations_in(|| {
-            kraken::growthbook::assign_into(
+            kraken::growthbook_assign::assign_into(
                 &CONFIG,
                 &kraken::GROWTHBOOK,
                 &input,

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 /// Lowest first. `lib.rs` (the root, which declares them all) and `main.rs` (another crate)
 /// stand outside; every other file under `src/` must belong to a module listed here.
 const LAYERS: &[&[&str]] = &[
-    &["model"],
+    &["model", "growthbook"],
     &["generated", "inline"],
     &["request"],
     &["assign", "response", "key"],
+    &["growthbook_assign"],
     // The Compute adapter (wasm only).
     &["compute"],
 ];

@@ -93,12 +93,12 @@ fn native_key(case: &Case) -> String {
         target.push(b'?');
         target.extend_from_slice(q);
     }
-    let edge = kraken::growthbook::EdgeRequest {
+    let edge = kraken::growthbook_assign::EdgeRequest {
         target: Some(&target),
         ..Default::default()
     };
     let mut key = String::new();
-    kraken::growthbook::assign_into(
+    kraken::growthbook_assign::assign_into(
         &kraken::CONFIG,
         &kraken::GROWTHBOOK,
         &input,

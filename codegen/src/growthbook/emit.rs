@@ -279,6 +279,8 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
     }
 
     let mut page_statics = Vec::new();
+    // A feature's rules are the same on most page types: each distinct list is emitted once.
+    let mut rule_lists: Vec<(String, Ident, TokenStream)> = Vec::new();
     let mut page_idents = Vec::new();
     for page in &pages {
         let known = |path: &str| -> Option<Value<'static>> {
@@ -367,8 +369,22 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
                     Rule { parents: &[#(#parents),*], filters: &[#(#filters),*], condition: #condition, kind: #kind }
                 });
             }
+            let list = quote! { &[#(#rules),*] };
+            let text = list.to_string();
+            let rules_ident = match rule_lists.iter().find(|(t, ..)| *t == text) {
+                Some((_, ident, _)) => ident.clone(),
+                None => {
+                    let ident = mangle(
+                        "RULES_",
+                        &format!("{}_{}", f.key, page.unwrap_or("none")),
+                        &mut taken,
+                    );
+                    rule_lists.push((text, ident.clone(), list));
+                    ident
+                }
+            };
             features.push(quote! {
-                Feature { key: #key, values: #values, default: #default, null: #null, rules: &[#(#rules),*] }
+                Feature { key: #key, values: #values, default: #default, null: #null, rules: #rules_ident }
             });
         }
         let ident = mangle("PAGE_", page.unwrap_or("none"), &mut taken);
@@ -377,6 +393,9 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
         page_idents.push(ident);
     }
 
+    let rule_statics = rule_lists
+        .iter()
+        .map(|(_, ident, list)| quote! { static #ident: &[Rule] = #list; });
     let page_arms = pages.iter().enumerate().filter_map(|(i, p)| {
         p.map(|p| {
             let name = Literal::byte_string(p.as_bytes());
@@ -449,6 +468,8 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
         #(#values)*
 
         #(#page_statics)*
+
+        #(#rule_statics)*
 
         #(#experiments)*
 

@@ -145,16 +145,20 @@ fn listed(edge: (&str, &str)) -> Result<Option<Vec<String>>, Vec<Diagnostic>> {
 pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
     let listed_keys = listed(input.edge)?;
     let Some((file, text)) = input.payload else {
+        // SPEC §6: without the payload nothing of it applies; the list is only worth a warning.
+        let mut warnings = Vec::new();
         if listed_keys.as_ref().is_some_and(|k| !k.is_empty()) {
-            return Err(vec![error(
+            let mut w = error(
                 input.edge.0,
                 "growthbook.features",
-                format!("features are listed but there is no {GROWTHBOOK}"),
-            )]);
+                format!("features are listed but there is no {GROWTHBOOK}: they are ignored"),
+            );
+            w.severity = Severity::Warning;
+            warnings.push(w);
         }
         return Ok(Compiled {
             source: emit::disabled(),
-            warnings: Vec::new(),
+            warnings,
             summary: None,
         });
     };

@@ -382,430 +382,147 @@ static PAGE_DEALS: [Feature; 21usize] = [
         values: VALUES_HERO_HEADLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_0),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
-            },
-        ],
+        rules: RULES_HERO_HEADLINE_DEALS,
     },
     Feature {
         key: "search-placeholder",
         values: VALUES_SEARCH_PLACEHOLDER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
-            },
-        ],
+        rules: RULES_SEARCH_PLACEHOLDER_DEALS,
     },
     Feature {
         key: "sticky-book-button",
         values: VALUES_STICKY_BOOK_BUTTON,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "hotel-gallery-layout",
         values: VALUES_HOTEL_GALLERY_LAYOUT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
-            },
-        ],
+        rules: RULES_HOTEL_GALLERY_LAYOUT_DEALS,
     },
     Feature {
         key: "map-pin-style",
         values: VALUES_MAP_PIN_STYLE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
-            },
-        ],
+        rules: RULES_MAP_PIN_STYLE_DEALS,
     },
     Feature {
         key: "deals-grid-columns",
         values: VALUES_DEALS_GRID_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_1),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_2),
-                kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
-            },
-        ],
+        rules: RULES_DEALS_GRID_COLUMNS_DEALS,
     },
     Feature {
         key: "price-rounding",
         values: VALUES_PRICE_ROUNDING,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_3),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Experiment(&EXP_PRICE_ROUNDING_1),
-            },
-        ],
+        rules: RULES_PRICE_ROUNDING_DEALS,
     },
     Feature {
         key: "newsletter-inline",
         values: VALUES_NEWSLETTER_INLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_5),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 0,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 1,
-                            seed: "newsletter-inline",
-                            seed_state: 680580100,
-                        },
-                        test: RolloutTest::Coverage(0.5),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_NEWSLETTER_INLINE_DEALS,
     },
     Feature {
         key: "hero-config",
         values: VALUES_HERO_CONFIG,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
-            },
-        ],
+        rules: RULES_HERO_CONFIG_DEALS,
     },
     Feature {
         key: "breakpoint-columns",
         values: VALUES_BREAKPOINT_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_BREAKPOINT_COLUMNS_DEALS,
     },
     Feature {
         key: "free-cancellation-copy",
         values: VALUES_FREE_CANCELLATION_COPY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_6),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 3,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_7),
-                kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
-            },
-        ],
+        rules: RULES_FREE_CANCELLATION_COPY_DEALS,
     },
     Feature {
         key: "trust-score-threshold",
         values: VALUES_TRUST_SCORE_THRESHOLD,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
-            },
-        ],
+        rules: RULES_TRUST_SCORE_THRESHOLD_DEALS,
     },
     Feature {
         key: "reviews-summary",
         values: VALUES_REVIEWS_SUMMARY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_8),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[
-                    Parent {
-                        feature: 20,
-                        passes: &[true, false, false],
-                        gate: true,
-                    },
-                ],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
-            },
-        ],
+        rules: RULES_REVIEWS_SUMMARY_DEALS,
     },
     Feature {
         key: "recently-viewed",
         values: VALUES_RECENTLY_VIEWED,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "dach-payment-badges",
         values: VALUES_DACH_PAYMENT_BADGES,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_DACH_PAYMENT_BADGES_DEALS,
     },
     Feature {
         key: "mobile-bottom-nav",
         values: VALUES_MOBILE_BOTTOM_NAV,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_9),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_10),
-                kind: RuleKind::Experiment(&EXP_MOBILE_BOTTOM_NAV_1),
-            },
-        ],
+        rules: RULES_MOBILE_BOTTOM_NAV_DEALS,
     },
     Feature {
         key: "utm-landing-banner",
         values: VALUES_UTM_LANDING_BANNER,
         default: 0,
         null: 0,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_11),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 1,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_12),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_UTM_LANDING_BANNER_DEALS,
     },
     Feature {
         key: "legacy-header",
         values: VALUES_LEGACY_HEADER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_13),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_14),
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 1,
-                            seed: "legacy-header-sunset",
-                            seed_state: 2745878721,
-                        },
-                        test: RolloutTest::Coverage(0.9),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_LEGACY_HEADER_DEALS,
     },
     Feature {
         key: "destination-sort",
         values: VALUES_DESTINATION_SORT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
-            },
-        ],
+        rules: RULES_DESTINATION_SORT_DEALS,
     },
     Feature {
         key: "qa-debug-ribbon",
         values: VALUES_QA_DEBUG_RIBBON,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_15),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_QA_DEBUG_RIBBON_DEALS,
     },
     Feature {
         key: "reviews-ai-kill-switch",
         values: VALUES_REVIEWS_AI_KILL_SWITCH,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_16),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_REVIEWS_AI_KILL_SWITCH_DEALS,
     },
 ];
 static PAGE_DESTINATION: [Feature; 21usize] = [
@@ -814,380 +531,147 @@ static PAGE_DESTINATION: [Feature; 21usize] = [
         values: VALUES_HERO_HEADLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_0),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
-            },
-        ],
+        rules: RULES_HERO_HEADLINE_DEALS,
     },
     Feature {
         key: "search-placeholder",
         values: VALUES_SEARCH_PLACEHOLDER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
-            },
-        ],
+        rules: RULES_SEARCH_PLACEHOLDER_DESTINATION,
     },
     Feature {
         key: "sticky-book-button",
         values: VALUES_STICKY_BOOK_BUTTON,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "hotel-gallery-layout",
         values: VALUES_HOTEL_GALLERY_LAYOUT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
-            },
-        ],
+        rules: RULES_HOTEL_GALLERY_LAYOUT_DEALS,
     },
     Feature {
         key: "map-pin-style",
         values: VALUES_MAP_PIN_STYLE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
-            },
-        ],
+        rules: RULES_MAP_PIN_STYLE_DESTINATION,
     },
     Feature {
         key: "deals-grid-columns",
         values: VALUES_DEALS_GRID_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_1),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
-            },
-        ],
+        rules: RULES_DEALS_GRID_COLUMNS_DESTINATION,
     },
     Feature {
         key: "price-rounding",
         values: VALUES_PRICE_ROUNDING,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_3),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Experiment(&EXP_PRICE_ROUNDING_1),
-            },
-        ],
+        rules: RULES_PRICE_ROUNDING_DEALS,
     },
     Feature {
         key: "newsletter-inline",
         values: VALUES_NEWSLETTER_INLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_5),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 0,
-                },
-            },
-        ],
+        rules: RULES_NEWSLETTER_INLINE_DESTINATION,
     },
     Feature {
         key: "hero-config",
         values: VALUES_HERO_CONFIG,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
-            },
-        ],
+        rules: RULES_HERO_CONFIG_DEALS,
     },
     Feature {
         key: "breakpoint-columns",
         values: VALUES_BREAKPOINT_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "free-cancellation-copy",
         values: VALUES_FREE_CANCELLATION_COPY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_6),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 3,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
-            },
-        ],
+        rules: RULES_FREE_CANCELLATION_COPY_DESTINATION,
     },
     Feature {
         key: "trust-score-threshold",
         values: VALUES_TRUST_SCORE_THRESHOLD,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
-            },
-        ],
+        rules: RULES_TRUST_SCORE_THRESHOLD_DEALS,
     },
     Feature {
         key: "reviews-summary",
         values: VALUES_REVIEWS_SUMMARY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_8),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[
-                    Parent {
-                        feature: 20,
-                        passes: &[true, false, false],
-                        gate: true,
-                    },
-                ],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
-            },
-        ],
+        rules: RULES_REVIEWS_SUMMARY_DEALS,
     },
     Feature {
         key: "recently-viewed",
         values: VALUES_RECENTLY_VIEWED,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "dach-payment-badges",
         values: VALUES_DACH_PAYMENT_BADGES,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "mobile-bottom-nav",
         values: VALUES_MOBILE_BOTTOM_NAV,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_9),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_10),
-                kind: RuleKind::Experiment(&EXP_MOBILE_BOTTOM_NAV_1),
-            },
-        ],
+        rules: RULES_MOBILE_BOTTOM_NAV_DEALS,
     },
     Feature {
         key: "utm-landing-banner",
         values: VALUES_UTM_LANDING_BANNER,
         default: 0,
         null: 0,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_11),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 1,
-                },
-            },
-        ],
+        rules: RULES_UTM_LANDING_BANNER_DESTINATION,
     },
     Feature {
         key: "legacy-header",
         values: VALUES_LEGACY_HEADER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_13),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_14),
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 1,
-                            seed: "legacy-header-sunset",
-                            seed_state: 2745878721,
-                        },
-                        test: RolloutTest::Coverage(0.9),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_LEGACY_HEADER_DEALS,
     },
     Feature {
         key: "destination-sort",
         values: VALUES_DESTINATION_SORT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
-            },
-        ],
+        rules: RULES_DESTINATION_SORT_DESTINATION,
     },
     Feature {
         key: "qa-debug-ribbon",
         values: VALUES_QA_DEBUG_RIBBON,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_15),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_QA_DEBUG_RIBBON_DEALS,
     },
     Feature {
         key: "reviews-ai-kill-switch",
         values: VALUES_REVIEWS_AI_KILL_SWITCH,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_16),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_REVIEWS_AI_KILL_SWITCH_DEALS,
     },
 ];
 static PAGE_HOME: [Feature; 21usize] = [
@@ -1196,399 +680,147 @@ static PAGE_HOME: [Feature; 21usize] = [
         values: VALUES_HERO_HEADLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_0),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
-            },
-        ],
+        rules: RULES_HERO_HEADLINE_HOME,
     },
     Feature {
         key: "search-placeholder",
         values: VALUES_SEARCH_PLACEHOLDER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
-            },
-        ],
+        rules: RULES_SEARCH_PLACEHOLDER_DESTINATION,
     },
     Feature {
         key: "sticky-book-button",
         values: VALUES_STICKY_BOOK_BUTTON,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "hotel-gallery-layout",
         values: VALUES_HOTEL_GALLERY_LAYOUT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
-            },
-        ],
+        rules: RULES_HOTEL_GALLERY_LAYOUT_DEALS,
     },
     Feature {
         key: "map-pin-style",
         values: VALUES_MAP_PIN_STYLE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
-            },
-        ],
+        rules: RULES_MAP_PIN_STYLE_DEALS,
     },
     Feature {
         key: "deals-grid-columns",
         values: VALUES_DEALS_GRID_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_1),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
-            },
-        ],
+        rules: RULES_DEALS_GRID_COLUMNS_DESTINATION,
     },
     Feature {
         key: "price-rounding",
         values: VALUES_PRICE_ROUNDING,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_3),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Experiment(&EXP_PRICE_ROUNDING_1),
-            },
-        ],
+        rules: RULES_PRICE_ROUNDING_DEALS,
     },
     Feature {
         key: "newsletter-inline",
         values: VALUES_NEWSLETTER_INLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_5),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 0,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 1,
-                            seed: "newsletter-inline",
-                            seed_state: 680580100,
-                        },
-                        test: RolloutTest::Coverage(0.5),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_NEWSLETTER_INLINE_DEALS,
     },
     Feature {
         key: "hero-config",
         values: VALUES_HERO_CONFIG,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_17),
-                kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
-            },
-        ],
+        rules: RULES_HERO_CONFIG_HOME,
     },
     Feature {
         key: "breakpoint-columns",
         values: VALUES_BREAKPOINT_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "free-cancellation-copy",
         values: VALUES_FREE_CANCELLATION_COPY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_6),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 3,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
-            },
-        ],
+        rules: RULES_FREE_CANCELLATION_COPY_DESTINATION,
     },
     Feature {
         key: "trust-score-threshold",
         values: VALUES_TRUST_SCORE_THRESHOLD,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
-            },
-        ],
+        rules: RULES_TRUST_SCORE_THRESHOLD_DEALS,
     },
     Feature {
         key: "reviews-summary",
         values: VALUES_REVIEWS_SUMMARY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_8),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[
-                    Parent {
-                        feature: 20,
-                        passes: &[true, false, false],
-                        gate: true,
-                    },
-                ],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
-            },
-        ],
+        rules: RULES_REVIEWS_SUMMARY_DEALS,
     },
     Feature {
         key: "recently-viewed",
         values: VALUES_RECENTLY_VIEWED,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 2,
-                            seed: "recently-viewed-ramp",
-                            seed_state: 2081394215,
-                        },
-                        test: RolloutTest::Coverage(0.8),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_RECENTLY_VIEWED_HOME,
     },
     Feature {
         key: "dach-payment-badges",
         values: VALUES_DACH_PAYMENT_BADGES,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "mobile-bottom-nav",
         values: VALUES_MOBILE_BOTTOM_NAV,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_9),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_10),
-                kind: RuleKind::Experiment(&EXP_MOBILE_BOTTOM_NAV_1),
-            },
-        ],
+        rules: RULES_MOBILE_BOTTOM_NAV_DEALS,
     },
     Feature {
         key: "utm-landing-banner",
         values: VALUES_UTM_LANDING_BANNER,
         default: 0,
         null: 0,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_11),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 1,
-                },
-            },
-        ],
+        rules: RULES_UTM_LANDING_BANNER_DESTINATION,
     },
     Feature {
         key: "legacy-header",
         values: VALUES_LEGACY_HEADER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_13),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_LEGACY_HEADER_HOME,
     },
     Feature {
         key: "destination-sort",
         values: VALUES_DESTINATION_SORT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
-            },
-        ],
+        rules: RULES_DESTINATION_SORT_DEALS,
     },
     Feature {
         key: "qa-debug-ribbon",
         values: VALUES_QA_DEBUG_RIBBON,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_15),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_QA_DEBUG_RIBBON_DEALS,
     },
     Feature {
         key: "reviews-ai-kill-switch",
         values: VALUES_REVIEWS_AI_KILL_SWITCH,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_16),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_REVIEWS_AI_KILL_SWITCH_DEALS,
     },
 ];
 static PAGE_HOTEL: [Feature; 21usize] = [
@@ -1597,410 +829,147 @@ static PAGE_HOTEL: [Feature; 21usize] = [
         values: VALUES_HERO_HEADLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_0),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
-            },
-        ],
+        rules: RULES_HERO_HEADLINE_DEALS,
     },
     Feature {
         key: "search-placeholder",
         values: VALUES_SEARCH_PLACEHOLDER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
-            },
-        ],
+        rules: RULES_SEARCH_PLACEHOLDER_DEALS,
     },
     Feature {
         key: "sticky-book-button",
         values: VALUES_STICKY_BOOK_BUTTON,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_10),
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 2,
-                            seed: "sticky-book-button-rollout",
-                            seed_state: 177510019,
-                        },
-                        test: RolloutTest::Coverage(0.25),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_STICKY_BOOK_BUTTON_HOTEL,
     },
     Feature {
         key: "hotel-gallery-layout",
         values: VALUES_HOTEL_GALLERY_LAYOUT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_18),
-                kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
-            },
-        ],
+        rules: RULES_HOTEL_GALLERY_LAYOUT_HOTEL,
     },
     Feature {
         key: "map-pin-style",
         values: VALUES_MAP_PIN_STYLE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
-            },
-        ],
+        rules: RULES_MAP_PIN_STYLE_DEALS,
     },
     Feature {
         key: "deals-grid-columns",
         values: VALUES_DEALS_GRID_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_1),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
-            },
-        ],
+        rules: RULES_DEALS_GRID_COLUMNS_DESTINATION,
     },
     Feature {
         key: "price-rounding",
         values: VALUES_PRICE_ROUNDING,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_3),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Experiment(&EXP_PRICE_ROUNDING_1),
-            },
-        ],
+        rules: RULES_PRICE_ROUNDING_DEALS,
     },
     Feature {
         key: "newsletter-inline",
         values: VALUES_NEWSLETTER_INLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_5),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 0,
-                },
-            },
-        ],
+        rules: RULES_NEWSLETTER_INLINE_DESTINATION,
     },
     Feature {
         key: "hero-config",
         values: VALUES_HERO_CONFIG,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
-            },
-        ],
+        rules: RULES_HERO_CONFIG_DEALS,
     },
     Feature {
         key: "breakpoint-columns",
         values: VALUES_BREAKPOINT_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "free-cancellation-copy",
         values: VALUES_FREE_CANCELLATION_COPY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_6),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 3,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_7),
-                kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
-            },
-        ],
+        rules: RULES_FREE_CANCELLATION_COPY_DEALS,
     },
     Feature {
         key: "trust-score-threshold",
         values: VALUES_TRUST_SCORE_THRESHOLD,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
-            },
-        ],
+        rules: RULES_TRUST_SCORE_THRESHOLD_HOTEL,
     },
     Feature {
         key: "reviews-summary",
         values: VALUES_REVIEWS_SUMMARY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_8),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[
-                    Parent {
-                        feature: 20,
-                        passes: &[true, false, false],
-                        gate: true,
-                    },
-                ],
-                filters: &[],
-                condition: Condition::Always,
-                kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
-            },
-        ],
+        rules: RULES_REVIEWS_SUMMARY_HOTEL,
     },
     Feature {
         key: "recently-viewed",
         values: VALUES_RECENTLY_VIEWED,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "dach-payment-badges",
         values: VALUES_DACH_PAYMENT_BADGES,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_DACH_PAYMENT_BADGES_DEALS,
     },
     Feature {
         key: "mobile-bottom-nav",
         values: VALUES_MOBILE_BOTTOM_NAV,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_9),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_10),
-                kind: RuleKind::Experiment(&EXP_MOBILE_BOTTOM_NAV_1),
-            },
-        ],
+        rules: RULES_MOBILE_BOTTOM_NAV_DEALS,
     },
     Feature {
         key: "utm-landing-banner",
         values: VALUES_UTM_LANDING_BANNER,
         default: 0,
         null: 0,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_11),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 1,
-                },
-            },
-        ],
+        rules: RULES_UTM_LANDING_BANNER_DESTINATION,
     },
     Feature {
         key: "legacy-header",
         values: VALUES_LEGACY_HEADER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_13),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_14),
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 1,
-                            seed: "legacy-header-sunset",
-                            seed_state: 2745878721,
-                        },
-                        test: RolloutTest::Coverage(0.9),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_LEGACY_HEADER_DEALS,
     },
     Feature {
         key: "destination-sort",
         values: VALUES_DESTINATION_SORT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
-            },
-        ],
+        rules: RULES_DESTINATION_SORT_DEALS,
     },
     Feature {
         key: "qa-debug-ribbon",
         values: VALUES_QA_DEBUG_RIBBON,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_15),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_QA_DEBUG_RIBBON_DEALS,
     },
     Feature {
         key: "reviews-ai-kill-switch",
         values: VALUES_REVIEWS_AI_KILL_SWITCH,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_16),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_REVIEWS_AI_KILL_SWITCH_DEALS,
     },
 ];
 static PAGE_NONE: [Feature; 21usize] = [
@@ -2009,380 +978,662 @@ static PAGE_NONE: [Feature; 21usize] = [
         values: VALUES_HERO_HEADLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_0),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
-            },
-        ],
+        rules: RULES_HERO_HEADLINE_DEALS,
     },
     Feature {
         key: "search-placeholder",
         values: VALUES_SEARCH_PLACEHOLDER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
-            },
-        ],
+        rules: RULES_SEARCH_PLACEHOLDER_DEALS,
     },
     Feature {
         key: "sticky-book-button",
         values: VALUES_STICKY_BOOK_BUTTON,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "hotel-gallery-layout",
         values: VALUES_HOTEL_GALLERY_LAYOUT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
-            },
-        ],
+        rules: RULES_HOTEL_GALLERY_LAYOUT_DEALS,
     },
     Feature {
         key: "map-pin-style",
         values: VALUES_MAP_PIN_STYLE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
-            },
-        ],
+        rules: RULES_MAP_PIN_STYLE_DEALS,
     },
     Feature {
         key: "deals-grid-columns",
         values: VALUES_DEALS_GRID_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_1),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
-            },
-        ],
+        rules: RULES_DEALS_GRID_COLUMNS_DESTINATION,
     },
     Feature {
         key: "price-rounding",
         values: VALUES_PRICE_ROUNDING,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_3),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Experiment(&EXP_PRICE_ROUNDING_1),
-            },
-        ],
+        rules: RULES_PRICE_ROUNDING_DEALS,
     },
     Feature {
         key: "newsletter-inline",
         values: VALUES_NEWSLETTER_INLINE,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_5),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 0,
-                },
-            },
-        ],
+        rules: RULES_NEWSLETTER_INLINE_DESTINATION,
     },
     Feature {
         key: "hero-config",
         values: VALUES_HERO_CONFIG,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
-            },
-        ],
+        rules: RULES_HERO_CONFIG_DEALS,
     },
     Feature {
         key: "breakpoint-columns",
         values: VALUES_BREAKPOINT_COLUMNS,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "free-cancellation-copy",
         values: VALUES_FREE_CANCELLATION_COPY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_4),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_6),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 3,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
-            },
-        ],
+        rules: RULES_FREE_CANCELLATION_COPY_DESTINATION,
     },
     Feature {
         key: "trust-score-threshold",
         values: VALUES_TRUST_SCORE_THRESHOLD,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
-            },
-        ],
+        rules: RULES_TRUST_SCORE_THRESHOLD_DEALS,
     },
     Feature {
         key: "reviews-summary",
         values: VALUES_REVIEWS_SUMMARY,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_8),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[
-                    Parent {
-                        feature: 20,
-                        passes: &[true, false, false],
-                        gate: true,
-                    },
-                ],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
-            },
-        ],
+        rules: RULES_REVIEWS_SUMMARY_DEALS,
     },
     Feature {
         key: "recently-viewed",
         values: VALUES_RECENTLY_VIEWED,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "dach-payment-badges",
         values: VALUES_DACH_PAYMENT_BADGES,
         default: 0,
         null: 1,
-        rules: &[],
+        rules: RULES_STICKY_BOOK_BUTTON_DEALS,
     },
     Feature {
         key: "mobile-bottom-nav",
         values: VALUES_MOBILE_BOTTOM_NAV,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_9),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_10),
-                kind: RuleKind::Experiment(&EXP_MOBILE_BOTTOM_NAV_1),
-            },
-        ],
+        rules: RULES_MOBILE_BOTTOM_NAV_DEALS,
     },
     Feature {
         key: "utm-landing-banner",
         values: VALUES_UTM_LANDING_BANNER,
         default: 0,
         null: 0,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_11),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 1,
-                },
-            },
-        ],
+        rules: RULES_UTM_LANDING_BANNER_DESTINATION,
     },
     Feature {
         key: "legacy-header",
         values: VALUES_LEGACY_HEADER,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_13),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_14),
-                kind: RuleKind::Force {
-                    rollout: Some(Rollout {
-                        hash_attribute: "id",
-                        hashing: Hashing {
-                            version: 1,
-                            seed: "legacy-header-sunset",
-                            seed_state: 2745878721,
-                        },
-                        test: RolloutTest::Coverage(0.9),
-                    }),
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_LEGACY_HEADER_DEALS,
     },
     Feature {
         key: "destination-sort",
         values: VALUES_DESTINATION_SORT,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Never,
-                kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
-            },
-        ],
+        rules: RULES_DESTINATION_SORT_DEALS,
     },
     Feature {
         key: "qa-debug-ribbon",
         values: VALUES_QA_DEBUG_RIBBON,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_15),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
-                },
-            },
-        ],
+        rules: RULES_QA_DEBUG_RIBBON_DEALS,
     },
     Feature {
         key: "reviews-ai-kill-switch",
         values: VALUES_REVIEWS_AI_KILL_SWITCH,
         default: 0,
         null: 1,
-        rules: &[
-            Rule {
-                parents: &[],
-                filters: &[],
-                condition: Condition::Test(cond_16),
-                kind: RuleKind::Force {
-                    rollout: None,
-                    tracks: &[],
-                    value: 2,
+        rules: RULES_REVIEWS_AI_KILL_SWITCH_DEALS,
+    },
+];
+static RULES_HERO_HEADLINE_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_0),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
+    },
+];
+static RULES_SEARCH_PLACEHOLDER_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
+    },
+];
+static RULES_STICKY_BOOK_BUTTON_DEALS: &[Rule] = &[];
+static RULES_HOTEL_GALLERY_LAYOUT_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
+    },
+];
+static RULES_MAP_PIN_STYLE_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
+    },
+];
+static RULES_DEALS_GRID_COLUMNS_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_1),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_2),
+        kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
+    },
+];
+static RULES_PRICE_ROUNDING_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_3),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_4),
+        kind: RuleKind::Experiment(&EXP_PRICE_ROUNDING_1),
+    },
+];
+static RULES_NEWSLETTER_INLINE_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_5),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 0,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Force {
+            rollout: Some(Rollout {
+                hash_attribute: "id",
+                hashing: Hashing {
+                    version: 1,
+                    seed: "newsletter-inline",
+                    seed_state: 680580100,
                 },
+                test: RolloutTest::Coverage(0.5),
+            }),
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_HERO_CONFIG_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
+    },
+];
+static RULES_BREAKPOINT_COLUMNS_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_FREE_CANCELLATION_COPY_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_4),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_6),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 3,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_7),
+        kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
+    },
+];
+static RULES_TRUST_SCORE_THRESHOLD_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
+    },
+];
+static RULES_REVIEWS_SUMMARY_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_8),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[
+            Parent {
+                feature: 20,
+                passes: &[true, false, false],
+                gate: true,
             },
         ],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
+    },
+];
+static RULES_DACH_PAYMENT_BADGES_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_4),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_MOBILE_BOTTOM_NAV_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_9),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_10),
+        kind: RuleKind::Experiment(&EXP_MOBILE_BOTTOM_NAV_1),
+    },
+];
+static RULES_UTM_LANDING_BANNER_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_11),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 1,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_12),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_LEGACY_HEADER_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_13),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_14),
+        kind: RuleKind::Force {
+            rollout: Some(Rollout {
+                hash_attribute: "id",
+                hashing: Hashing {
+                    version: 1,
+                    seed: "legacy-header-sunset",
+                    seed_state: 2745878721,
+                },
+                test: RolloutTest::Coverage(0.9),
+            }),
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_DESTINATION_SORT_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
+    },
+];
+static RULES_QA_DEBUG_RIBBON_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_15),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_REVIEWS_AI_KILL_SWITCH_DEALS: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_16),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_SEARCH_PLACEHOLDER_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Experiment(&EXP_SEARCH_PLACEHOLDER_0),
+    },
+];
+static RULES_MAP_PIN_STYLE_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Experiment(&EXP_MAP_PIN_STYLE_0),
+    },
+];
+static RULES_DEALS_GRID_COLUMNS_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_1),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_DEALS_GRID_COLUMNS_1),
+    },
+];
+static RULES_NEWSLETTER_INLINE_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_5),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 0,
+        },
+    },
+];
+static RULES_FREE_CANCELLATION_COPY_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_4),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_6),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 3,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Never,
+        kind: RuleKind::Experiment(&EXP_FREE_CANCELLATION_COPY_2),
+    },
+];
+static RULES_UTM_LANDING_BANNER_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_11),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 1,
+        },
+    },
+];
+static RULES_DESTINATION_SORT_DESTINATION: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Experiment(&EXP_DESTINATION_SORT_0),
+    },
+];
+static RULES_HERO_HEADLINE_HOME: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_0),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Experiment(&EXP_HERO_HEADLINE_1),
+    },
+];
+static RULES_HERO_CONFIG_HOME: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_17),
+        kind: RuleKind::Experiment(&EXP_HERO_CONFIG_0),
+    },
+];
+static RULES_RECENTLY_VIEWED_HOME: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Force {
+            rollout: Some(Rollout {
+                hash_attribute: "id",
+                hashing: Hashing {
+                    version: 2,
+                    seed: "recently-viewed-ramp",
+                    seed_state: 2081394215,
+                },
+                test: RolloutTest::Coverage(0.8),
+            }),
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_LEGACY_HEADER_HOME: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_13),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_STICKY_BOOK_BUTTON_HOTEL: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_10),
+        kind: RuleKind::Force {
+            rollout: Some(Rollout {
+                hash_attribute: "id",
+                hashing: Hashing {
+                    version: 2,
+                    seed: "sticky-book-button-rollout",
+                    seed_state: 177510019,
+                },
+                test: RolloutTest::Coverage(0.25),
+            }),
+            tracks: &[],
+            value: 2,
+        },
+    },
+];
+static RULES_HOTEL_GALLERY_LAYOUT_HOTEL: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_18),
+        kind: RuleKind::Experiment(&EXP_HOTEL_GALLERY_LAYOUT_0),
+    },
+];
+static RULES_TRUST_SCORE_THRESHOLD_HOTEL: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Experiment(&EXP_TRUST_SCORE_THRESHOLD_0),
+    },
+];
+static RULES_REVIEWS_SUMMARY_HOTEL: &[Rule] = &[
+    Rule {
+        parents: &[],
+        filters: &[],
+        condition: Condition::Test(cond_8),
+        kind: RuleKind::Force {
+            rollout: None,
+            tracks: &[],
+            value: 2,
+        },
+    },
+    Rule {
+        parents: &[
+            Parent {
+                feature: 20,
+                passes: &[true, false, false],
+                gate: true,
+            },
+        ],
+        filters: &[],
+        condition: Condition::Always,
+        kind: RuleKind::Experiment(&EXP_REVIEWS_SUMMARY_1),
     },
 ];
 static EXP_HERO_HEADLINE_1: Experiment = Experiment {
