@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO / "tests" / "reference"))
 import kraken_ref  # noqa: E402
 
 CONFIG = kraken_ref.load(str(REPO / "config"), growthbook=True)
+PLATFORM = kraken_ref.load(str(REPO / "config"))  # SPEC §1-§5 only
 GENERATED_DIGEST = re.search(r'pub const DIGEST: &str = "([0-9a-f]+)"',
                              (REPO / "kraken/src/generated/config.rs").read_text())[1]
 HOST = "www.example.com"
@@ -180,8 +181,13 @@ class EdgeStackTest(EdgeCase):
             host = rng.choice(hosts)
             with self.subTest(unit=unit, path=path, host=host):
                 resp = self.get(path, host=host, cookie=f"kraken_uid={unit}")
-                expected = oracle_key(unit, page_type, query_of(path), host=host)
-                items = dict(item.split("=", 1) for item in expected.split(";") if item)
+                expected = oracle_key(unit, page_type, query_of(path), host=host, path=path)
+                # The npm package's parseKey declares the platform's items (SPEC §1-§5); the
+                # GrowthBook items (SPEC §6) travel in the key but are not rendered yet.
+                platform = kraken_ref.assign(PLATFORM, f"kraken_uid={unit}", KRAKEN_DOMAIN,
+                                             page_type, query_of(path), minted_unit=unit,
+                                             kraken_host_header=host)["key"]
+                items = dict(item.split("=", 1) for item in platform.split(";") if item)
                 self.assertEqual(resp.rendered(), items)
                 self.assertEqual(resp.json()["key"], expected)
                 self.assertEqual(resp.json()["config"], GENERATED_DIGEST)
