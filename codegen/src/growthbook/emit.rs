@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 /// Limits of the runtime (`kraken::growthbook::eval`).
 const MAX_ITEMS: usize = 2048;
-const MAX_EVENTS: usize = 32;
 
 fn header(inputs: &str) -> String {
     format!(
@@ -122,7 +121,6 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
     let exp_item = |key: &str, variation: &str| {
         format!("exp:{}={}", percent_encode(key), percent_encode(variation))
     };
-    let mut events = 0;
     let mut limits: BTreeMap<&str, usize> = BTreeMap::new();
     for &i in &payload.listed {
         let f = &payload.features[i];
@@ -132,13 +130,11 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
         for rule in &f.rules {
             match &rule.kind {
                 Kind::Experiment(e) => {
-                    events += 1;
                     items.extend(e.variations.iter().map(|v| exp_item(&e.key, &v.key)));
                     let limit = limits.entry(&e.key).or_default();
                     *limit = (*limit).max(e.variations.len());
                 }
                 Kind::Force { tracks, .. } => {
-                    events += tracks.len();
                     items.extend(tracks.iter().map(|t| exp_item(&t.experiment, &t.variation)));
                 }
                 Kind::Skip => {}
@@ -151,11 +147,6 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
         return Err(format!(
             "{} distinct key items, more than the {MAX_ITEMS} the edge holds",
             items.len()
-        ));
-    }
-    if events > MAX_EVENTS {
-        return Err(format!(
-            "{events} experiment rules and tracks, more than the {MAX_EVENTS} the edge reports per request"
         ));
     }
     let item_index = |s: &str| {

@@ -10,8 +10,9 @@ use std::borrow::Cow;
 
 /// Most items a compiled payload may declare (codegen refuses more).
 pub const MAX_ITEMS: usize = 2048;
-/// Most distinct tracking events a request can fire (codegen refuses payloads beyond it).
-pub const MAX_EVENTS: usize = 32;
+/// Tracking events a request keeps on the stack; more (a payload with many experiments that
+/// all fire) move to the heap.
+pub const INLINE_EVENTS: usize = 16;
 
 /// The key items a request collected: a set of item indices, read in byte order.
 #[derive(Clone)]
@@ -91,7 +92,8 @@ struct Run<'r, 'a> {
     attributes: &'a dyn Attributes,
     /// The decoded `?variants=` list (SPEC §6: the context's `forcedVariations`).
     variants: &'r [u8],
-    events: [Option<Event<'a>>; MAX_EVENTS],
+    events: [Option<Event<'a>>; INLINE_EVENTS],
+    more_events: Vec<Event<'a>>,
     items: &'r mut Items,
 }
 
@@ -123,7 +125,8 @@ pub fn evaluate_with(
         features,
         attributes,
         variants,
-        events: [None; MAX_EVENTS],
+        events: [None; INLINE_EVENTS],
+        more_events: Vec::new(),
         items,
     };
     for (i, listed) in config.listed.iter().enumerate() {
@@ -295,18 +298,15 @@ impl<'a> Run<'_, 'a> {
     }
 
     fn track(&mut self, event: Event<'a>, item: u16) {
-        for slot in &mut self.events {
-            match slot {
-                Some(seen) if seen.same(&event) => return,
-                Some(_) => {}
-                None => {
-                    *slot = Some(event);
-                    self.items.insert(item);
-                    return;
-                }
-            }
+        // The SDK calls `trackingCallback` once per dedupe key: a repeat adds nothing.
+        let seen = self.events.iter().flatten().chain(&self.more_events);
+        if seen.into_iter().any(|e| e.same(&event)) {
+            return;
         }
-        // More events than codegen's bound allows cannot happen; report it all the same.
+        match self.events.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(event),
+            None => self.more_events.push(event),
+        }
         self.items.insert(item);
     }
 }
