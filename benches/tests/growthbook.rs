@@ -15,6 +15,7 @@ use testkit::{hex, repo_root};
 
 /// Payloads and requests per payload.
 const PAYLOADS: u64 = 40;
+const BIG_PAYLOADS: u64 = 4;
 const REQUESTS: usize = 150;
 
 /// Where `oracle.mjs` and `gen_payload.mjs` live (`KRAKEN_GB_TOOLS` overrides, for a checkout
@@ -121,11 +122,13 @@ fn compiled_payloads_give_the_sdks_keys() {
     let mut cases = Vec::new();
     let mut modules = Vec::new();
     let mut refused = Vec::new();
-    for seed in 1..=PAYLOADS {
+    // Most payloads hold 12 listed features; a few hold 40 (many experiments fire at once).
+    for seed in 1..=PAYLOADS + BIG_PAYLOADS {
+        let features = if seed > PAYLOADS { 40 } else { 12 };
         // The payload travels as text: it may hold lone surrogates, which serde_json refuses.
         let script = format!(
             "import {{ generate }} from './gen_payload.mjs';\n\
-             const c = generate({seed}, {{ requests: {REQUESTS} }});\n\
+             const c = generate({seed}, {{ requests: {REQUESTS}, features: {features} }});\n\
              const {{ payload, ...rest }} = c;\n\
              console.log(JSON.stringify(payload));\n\
              console.log(JSON.stringify(rest));"
