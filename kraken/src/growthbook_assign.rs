@@ -36,10 +36,14 @@ pub fn request_target(uri: &[u8]) -> &[u8] {
     &rest[start..]
 }
 
-/// Header bytes as the JavaScript string the SDK would see: UTF-8, with every invalid sequence
-/// replaced by U+FFFD as WHATWG's `TextDecoder` does (docs/growthbook.md).
+/// Header bytes as the JavaScript string a JS edge hands the SDK: Latin-1, one UTF-16 code unit
+/// per byte (Fetch's isomorphic decode, as Node's `http` and Fastly's JS `Headers` read them;
+/// docs/growthbook.md). ASCII, which is all the VCL sends, is borrowed as it is.
 pub fn text(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(ascii) if bytes.is_ascii() => Cow::Borrowed(ascii),
+        _ => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
 }
 
 /// SPEC §6's attributes of one request.
@@ -118,7 +122,7 @@ fn evaluate_request(
     let site = input.kraken_host.or(input.host);
     let host = site.map(|h| {
         if h.iter().any(u8::is_ascii_uppercase) {
-            Cow::Owned(String::from_utf8_lossy(&h.to_ascii_lowercase()).into_owned())
+            Cow::Owned(text(&h.to_ascii_lowercase()).into_owned())
         } else {
             text(h)
         }
