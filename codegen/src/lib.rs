@@ -202,7 +202,7 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
     };
     let digest = emit::digest(&edge);
     let source = emit::emit(&edge, &digest);
-    let typescript = emit_ts::emit(&edge, &digest);
+    let typescript = emit_ts::emit(&edge, &digest, &gb.items);
     Ok(Compiled {
         growthbook: gb.source,
         growthbook_summary: gb.summary,

@@ -1,6 +1,7 @@
 //! Reading a key back (the origin's side): the items of an assignment key that the config
 //! declares, so a renderer only ever sees experiments, variations, flags and values it knows.
 
+use crate::growthbook::model::Config as GrowthBook;
 use crate::model::{Config, Experiment, Flag, FlagValue, Variation};
 
 /// One declared item of a key.
@@ -8,18 +9,28 @@ use crate::model::{Config, Experiment, Flag, FlagValue, Variation};
 pub enum KeyItem {
     Experiment(&'static Experiment, &'static Variation),
     Flag(&'static Flag, &'static FlagValue),
+    /// A GrowthBook feature's `ff:` item (SPEC §6), as the compiled table holds it
+    /// (percent-encoded).
+    Feature(&'static str),
+    /// A GrowthBook experiment's `exp:` item (SPEC §6), from the same table.
+    Tracked(&'static str),
 }
 
 /// The declared items of `key` (SPEC §5's `;`-joined items), in key order. Undeclared or
-/// malformed items are skipped; of two items for one experiment or flag, the first counts.
-/// Any bytes are accepted: a key is read from a header, which may hold anything.
+/// malformed items are skipped; of two items for one experiment, flag, GrowthBook feature or
+/// tracking key, the first counts. A GrowthBook item is declared when it is byte for byte one
+/// of `growthbook.items` (so its encoding is canonical). Any bytes are accepted: a key is read
+/// from a header, which may hold anything.
 pub fn declared_items<'a>(
     config: &'static Config,
+    growthbook: &'static GrowthBook,
     key: &'a [u8],
 ) -> impl Iterator<Item = KeyItem> + 'a {
     let mut seen: Vec<KeyItem> = Vec::new();
     key.split(|&b| b == b';')
-        .filter_map(move |item| declared(config, item))
+        .filter_map(move |item| {
+            declared(config, item).or_else(|| growthbook_item(growthbook, item))
+        })
         .filter(move |item| {
             let first = !seen.iter().any(|s| same_subject(s, item));
             if first {
@@ -51,6 +62,20 @@ fn declared(config: &'static Config, item: &[u8]) -> Option<KeyItem> {
     }
 }
 
+/// The table is sorted in byte order, so a binary search finds an item.
+fn growthbook_item(growthbook: &'static GrowthBook, item: &[u8]) -> Option<KeyItem> {
+    let at = growthbook
+        .items
+        .binary_search_by(|i| i.as_bytes().cmp(item))
+        .ok()?;
+    let item = growthbook.items[at];
+    Some(if item.starts_with("ff:") {
+        KeyItem::Feature(item)
+    } else {
+        KeyItem::Tracked(item)
+    })
+}
+
 // Lists are short (tens of entries) and read once per page render: a linear scan is enough.
 
 /// Keys never hold `=` (SPEC §1's character set), so the first one ends the key.
@@ -63,6 +88,10 @@ fn same_subject(a: &KeyItem, b: &KeyItem) -> bool {
     match (a, b) {
         (KeyItem::Experiment(x, _), KeyItem::Experiment(y, _)) => std::ptr::eq(*x, *y),
         (KeyItem::Flag(x, _), KeyItem::Flag(y, _)) => std::ptr::eq(*x, *y),
+        // `<kind>:<encoded key>=`: the same feature or tracking key (an encoded key has no `=`).
+        (KeyItem::Feature(x), KeyItem::Feature(y)) | (KeyItem::Tracked(x), KeyItem::Tracked(y)) => {
+            x.split('=').next() == y.split('=').next()
+        }
         _ => false,
     }
 }

@@ -107,21 +107,10 @@ fn mangle(prefix: &str, name: &str, taken: &mut Vec<String>) -> Ident {
     Ident::new(&ident, Span::call_site())
 }
 
-/// Emits the tables of `payload`.
-pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
-    // Items: every string a request can add, in byte order.
+/// Every item a request can put in the key (SPEC §6), percent-encoded, in byte order: the
+/// generated `items` table, and what `parseKey`'s TypeScript declarations are made from.
+pub fn key_items(payload: &Payload) -> Vec<String> {
     let mut items: Vec<String> = Vec::new();
-    let ff_item = |key: &str, v: &super::json::Json| {
-        format!(
-            "ff:{}={}",
-            percent_encode(key),
-            percent_encode(&js::json_stringify(&leak(v)))
-        )
-    };
-    let exp_item = |key: &str, variation: &str| {
-        format!("exp:{}={}", percent_encode(key), percent_encode(variation))
-    };
-    let mut limits: BTreeMap<&str, usize> = BTreeMap::new();
     for &i in &payload.listed {
         let f = &payload.features[i];
         items.extend(f.values.iter().map(|v| ff_item(&f.key, v)));
@@ -131,8 +120,6 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
             match &rule.kind {
                 Kind::Experiment(e) => {
                     items.extend(e.variations.iter().map(|v| exp_item(&e.key, &v.key)));
-                    let limit = limits.entry(&e.key).or_default();
-                    *limit = (*limit).max(e.variations.len());
                 }
                 Kind::Force { tracks, .. } => {
                     items.extend(tracks.iter().map(|t| exp_item(&t.experiment, &t.variation)));
@@ -143,6 +130,34 @@ pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
     }
     items.sort();
     items.dedup();
+    items
+}
+
+fn ff_item(key: &str, v: &super::json::Json) -> String {
+    format!(
+        "ff:{}={}",
+        percent_encode(key),
+        percent_encode(&js::json_stringify(&leak(v)))
+    )
+}
+
+fn exp_item(key: &str, variation: &str) -> String {
+    format!("exp:{}={}", percent_encode(key), percent_encode(variation))
+}
+
+/// Emits the tables of `payload`.
+pub fn emit(payload: &Payload, input: &Input<'_>) -> Result<String, String> {
+    // Items: every string a request can add, in byte order.
+    let items = key_items(payload);
+    let mut limits: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &payload.features {
+        for rule in &f.rules {
+            if let Kind::Experiment(e) = &rule.kind {
+                let limit = limits.entry(&e.key).or_default();
+                *limit = (*limit).max(e.variations.len());
+            }
+        }
+    }
     if items.len() > MAX_ITEMS {
         return Err(format!(
             "{} distinct key items, more than the {MAX_ITEMS} the edge holds",

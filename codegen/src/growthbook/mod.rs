@@ -86,6 +86,8 @@ pub struct Input<'a> {
 #[derive(Debug)]
 pub struct Compiled {
     pub source: String,
+    /// Every key item a request can get ([`emit::key_items`]); empty without a payload.
+    pub items: Vec<String>,
     pub warnings: Vec<Diagnostic>,
     pub summary: Option<String>,
 }
@@ -158,6 +160,7 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
         }
         return Ok(Compiled {
             source: emit::disabled(),
+            items: Vec::new(),
             warnings,
             summary: None,
         });
@@ -238,6 +241,7 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
     );
     Ok(Compiled {
         source,
+        items: emit::key_items(&payload),
         warnings,
         summary: Some(summary),
     })

@@ -1,6 +1,9 @@
 //! The native core's answers for the package's differential test (`kraken/js/test/`): reads
 //! requests as JSON lines (the reference CLI's format, `tests/reference/kraken_ref.py`, with
-//! every `Cookie` value in `cookies_b64`) and prints `{"key", "unit", "minted"}` per line.
+//! every `Cookie` value in `cookies_b64`) and prints `{"key", "unit", "minted",
+//! "growthbook_key"}` per line: `growthbook_key` is the Compute service's key with SPEC §6's
+//! items too, for the request target, `Kraken-Country` and `Kraken-Device` of `target_b64`,
+//! `country_b64` and `device_b64` (each optional).
 //!
 //! `cargo run -p kraken-js --example core_answers < requests.jsonl`
 
@@ -32,8 +35,29 @@ fn main() {
             .filter_map(|v| v.as_str().map(b64_decode))
             .collect();
         let cookies: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
-        let got = kraken::assign(&kraken::CONFIG, &case.input(&cookies), || case.minted);
-        let answer = json!({ "key": got.key, "unit": got.unit.as_str(), "minted": got.minted });
+        let input = case.input(&cookies);
+        let got = kraken::assign(&kraken::CONFIG, &input, || case.minted);
+        let (target, country, device) = (bytes("target"), bytes("country"), bytes("device"));
+        let edge = kraken::growthbook_assign::EdgeRequest {
+            target: target.as_deref(),
+            country: country.as_deref(),
+            device: device.as_deref(),
+        };
+        let mut growthbook_key = String::new();
+        kraken::growthbook_assign::assign_into(
+            &kraken::CONFIG,
+            &kraken::GROWTHBOOK,
+            &input,
+            &edge,
+            || case.minted,
+            &mut growthbook_key,
+        );
+        let answer = json!({
+            "key": got.key,
+            "unit": got.unit.as_str(),
+            "minted": got.minted,
+            "growthbook_key": growthbook_key,
+        });
         writeln!(out, "{answer}").expect("stdout is writable");
     }
 }

@@ -111,12 +111,17 @@ function assign(request) {
 }
 
 /**
- * The declared items of an assignment key: `{ experiments, flags }`, each mapping a key to its
- * variation or value. Items the config does not declare are ignored; it never throws.
+ * The declared items of an assignment key: `{ experiments, flags, growthbook: { features,
+ * experiments } }`, each mapping a key to its variation or value. GrowthBook items (SPEC §6)
+ * come decoded: keys and values percent-decoded as UTF-8, feature values `JSON.parse`d. Items
+ * the config does not declare are ignored; it never throws.
  */
 function parseKey(key) {
-  const experiments = Object.create(null);
-  const flags = Object.create(null);
+  const parsed = {
+    experiments: Object.create(null),
+    flags: Object.create(null),
+    growthbook: { features: Object.create(null), experiments: Object.create(null) },
+  };
   let bytes;
   try {
     if (typeof key === "string") bytes = encoder.encode(key);
@@ -124,16 +129,37 @@ function parseKey(key) {
   } catch {
     // A revoked proxy throws even on `instanceof`.
   }
-  if (bytes === undefined) return { experiments, flags };
+  if (bytes === undefined) return parsed;
+  // `<platform items> <GrowthBook items>`, see kraken/js/src/lib.rs.
   const declared = wasm.declared_key(bytes);
-  if (declared === "") return { experiments, flags };
-  for (const item of declared.split(";")) {
-    // Only declared items come back, and their keys never hold `=`.
-    const eq = item.indexOf("=");
-    if (item.startsWith("exp:")) experiments[item.slice(4, eq)] = item.slice(eq + 1);
-    else flags[item.slice(3, eq)] = item.slice(eq + 1);
+  const space = declared.indexOf(" ");
+  const platform = declared.slice(0, space);
+  const growthbook = declared.slice(space + 1);
+  if (platform !== "") {
+    for (const item of platform.split(";")) {
+      // Only declared items come back, and their keys never hold `=`.
+      const eq = item.indexOf("=");
+      if (item.startsWith("exp:")) parsed.experiments[item.slice(4, eq)] = item.slice(eq + 1);
+      else parsed.flags[item.slice(3, eq)] = item.slice(eq + 1);
+    }
   }
-  return { experiments, flags };
+  if (growthbook !== "") {
+    for (const item of growthbook.split(";")) {
+      // The compiled table's items: canonical UTF-8 percent-encoding, `=` encoded inside
+      // keys, JSON.stringify's text as feature values. Neither call can throw on them.
+      const eq = item.indexOf("=");
+      if (item.startsWith("ff:")) {
+        parsed.growthbook.features[decodeURIComponent(item.slice(3, eq))] = JSON.parse(
+          decodeURIComponent(item.slice(eq + 1)),
+        );
+      } else {
+        parsed.growthbook.experiments[decodeURIComponent(item.slice(4, eq))] = decodeURIComponent(
+          item.slice(eq + 1),
+        );
+      }
+    }
+  }
+  return parsed;
 }
 
 module.exports = { assign, parseKey, configDigest };

@@ -8,7 +8,7 @@
 #[cfg(target_arch = "wasm32")]
 mod exports;
 
-use kraken::{CONFIG, KeyItem, RequestInput};
+use kraken::{CONFIG, GROWTHBOOK, KeyItem, RequestInput};
 
 /// Longest `Host`, `Kraken-Host` or `Kraken-Page-Type` value read, and longest `Cookie` values
 /// all together (one separator byte each), as in `kraken::compute`: a longer header counts as
@@ -61,20 +61,28 @@ pub fn assign_packed(bytes: &[u8], lengths: &[i32], random: impl FnOnce() -> [u8
     answer
 }
 
-/// The declared items of a key (see [`kraken::declared_items`]), joined by `;` again: what the
-/// JavaScript side turns into `{ experiments, flags }` by splitting each at its first `=`.
+/// The declared items of a key (see [`kraken::declared_items`]), as
+/// `<platform items> <GrowthBook items>`, each half joined by `;` again: what the JavaScript
+/// side turns into `{ experiments, flags, growthbook }` by splitting each item at its first
+/// `=`. No item holds a space (SPEC §1's keys; SPEC §6's are percent-encoded), and GrowthBook
+/// items stay encoded as the table holds them: `decodeURIComponent` reads them in JavaScript.
 pub fn declared_key(key: &[u8]) -> String {
-    let mut out = String::with_capacity(key.len());
-    for item in kraken::declared_items(&CONFIG, key) {
-        if !out.is_empty() {
-            out.push(';');
+    let mut platform = String::with_capacity(key.len());
+    let mut growthbook = String::new();
+    for item in kraken::declared_items(&CONFIG, &GROWTHBOOK, key) {
+        let (half, item) = match item {
+            KeyItem::Experiment(_, variation) => (&mut platform, variation.item),
+            KeyItem::Flag(_, value) => (&mut platform, value.item),
+            KeyItem::Feature(item) | KeyItem::Tracked(item) => (&mut growthbook, item),
+        };
+        if !half.is_empty() {
+            half.push(';');
         }
-        out.push_str(match item {
-            KeyItem::Experiment(_, variation) => variation.item,
-            KeyItem::Flag(_, value) => value.item,
-        });
+        half.push_str(item);
     }
-    out
+    platform.push(' ');
+    platform.push_str(&growthbook);
+    platform
 }
 
 /// The `Set-Cookie` value for a minted unit is `<prefix><unit><attributes>`: both halves,
@@ -199,7 +207,7 @@ mod tests {
             || [3; 16],
         )
         .key;
-        assert_eq!(declared_key(key.as_bytes()), key);
+        assert_eq!(declared_key(key.as_bytes()), format!("{key} "));
         let first_flag = CONFIG.flags[0];
         let noisy = format!(
             "exp:nope=b;;ff:{k}=not-a-value;ff:{k}={v};ff:{k}={w};junk;exp:=;\u{ff}ff:x=y;{key}",
@@ -211,6 +219,35 @@ mod tests {
         assert!(declared.starts_with(&format!("{};", first_flag.values[0].item)));
         assert!(!declared.contains(first_flag.values[1].item));
         assert!(!declared.contains("nope") && !declared.contains("junk"));
-        assert_eq!(declared_key(b"\xff\xfe;exp:"), "");
+        assert_eq!(declared_key(b"\xff\xfe;exp:"), " ");
+    }
+
+    #[test]
+    fn declared_key_reads_growthbook_items_from_the_table_first_wins() {
+        let items = GROWTHBOOK.items;
+        let feature = items.iter().position(|i| i.starts_with("ff:")).unwrap();
+        let (f1, f2) = (items[feature], items[feature + 1]);
+        assert_eq!(
+            f1.split('=').next(),
+            f2.split('=').next(),
+            "two values of one feature"
+        );
+        let tracked = items
+            .iter()
+            .find(|i| i.contains('%') && i.starts_with("exp:"))
+            .unwrap();
+        let flag = CONFIG.flags[0].values[0].item;
+        // Not canonical: lowercase hex, or decoded, is not the table's item.
+        let lower = tracked
+            .replace("%E3", "%e3")
+            .replace("%C3", "%c3")
+            .replace("%E2", "%e2");
+        let key = format!("{f1};{lower};{flag};{f2};{tracked};ff:no-such-feature=1;exp:x=0");
+        assert_eq!(
+            declared_key(key.as_bytes()),
+            format!("{flag} {f1};{tracked}")
+        );
+        // A key without GrowthBook items: the second half is empty.
+        assert_eq!(declared_key(flag.as_bytes()), format!("{flag} "));
     }
 }

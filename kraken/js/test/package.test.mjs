@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { cases, declared } from "./cases.mjs";
+import { cases, declared, Rng } from "./cases.mjs";
+import { attributesFromRaw, evaluate, forcedVariationsFromRaw } from "../../../tests/growthbook/oracle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const here = join(root, "kraken/js/test");
@@ -136,6 +137,8 @@ test("parseKey round-trips every key and ignores what the config does not declar
       ...Object.entries(parsed.flags).map(([k, v]) => `ff:${k}=${v}`),
     ].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     assert.equal(items.join(";"), key);
+    // `assign` is the platform's (SPEC §3-§5): no GrowthBook items.
+    assert.deepEqual({ ...parsed.growthbook.features, ...parsed.growthbook.experiments }, {});
     // Undeclared and malformed items around it change nothing; a Buffer reads the same.
     const noisy = `exp:gone=b;;exp:hero-banner-v2=zzz;ff:new-nav=maybe;junk;${key};exp:constructor=x`;
     assert.deepEqual(kraken.parseKey(noisy), parsed);
@@ -144,9 +147,97 @@ test("parseKey round-trips every key and ignores what the config does not declar
   for (const bad of [undefined, null, 5, {}, [], "", ";;;", "\uffff", "exp:", "ff:=", Buffer.from([0xff, 0x3b])]) {
     const parsed = kraken.parseKey(bad);
     assert.deepEqual({ ...parsed.experiments, ...parsed.flags }, {});
+    assert.deepEqual({ ...parsed.growthbook.features, ...parsed.growthbook.experiments }, {});
   }
   // The objects have no prototype: a key named like an Object method is just absent.
   assert.equal(kraken.parseKey("").experiments.constructor, undefined);
+});
+
+/** SPEC §6's percent-encoding, written again here: UTF-8, uppercase hex, all but A-Z a-z 0-9 -._~. */
+const percentEncode = (s) =>
+  [...Buffer.from(s, "utf8")]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`))
+    .join("");
+const byteOrder = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+test("parseKey decodes the GrowthBook items of the core's keys to what GrowthBook's SDK computed", () => {
+  const payload = readJson("config/growthbook.json");
+  const listed = config.edge.growthbook.features;
+  const generated = readFileSync(join(root, "kraken/src/generated/growthbook.rs"), "utf8");
+  // Tracking keys for `?variants=`, from the compiled table's `exp:` items.
+  const tracking = [...new Set([...generated.matchAll(/"exp:([^"=]*)=/g)].map((m) => decodeURIComponent(m[1])))];
+  assert.ok(tracking.some((k) => /[^\x00-\x7f]/.test(k)), "some tracking key needs UTF-8 decoding");
+  const rng = new Rng(612);
+  const hosts = ["www.example.com", "example.ie", "www.example.de", "staging.example.nl", "example.fr", "EXAMPLE.co.uk:443"];
+  const paths = ["/", "/hotels/palace", "/destinations/porto", "/deals/winter", "/search"];
+  const requests = [];
+  for (let i = 0; i < 400; i++) {
+    const params = [];
+    if (rng.chance(30)) params.push(`variants=${encodeURIComponent(rng.pick(tracking))}:${rng.below(4)}`);
+    if (rng.chance(20)) params.push(rng.pick(["utm_source=newsletter", "utm_campaign=summer", "q=caf%C3%A9"]));
+    const query = params.length ? params.join("&") : null;
+    requests.push({
+      unit: Array.from({ length: 32 }, () => "0123456789abcdef"[rng.below(16)]).join(""),
+      host: rng.pick(hosts),
+      pageType: rng.chance(90) ? rng.pick(config.edge.page_types) : "checkout",
+      query,
+      target: rng.pick(paths) + (query ? `?${query}` : ""),
+      country: rng.chance(70) ? rng.pick(["DE", "AT", "CH", "FR", "IE", "US"]) : null,
+      device: rng.chance(80) ? rng.pick(["mobile", "tablet", "desktop"]) : null,
+    });
+  }
+  const bytes = (v) => (v === null ? null : Buffer.from(v, "utf8"));
+  const lines = requests.map((r) => ({
+    host_b64: b64(bytes(r.host)),
+    kraken_host_b64: null,
+    page_type_b64: b64(bytes(r.pageType)),
+    query_b64: b64(bytes(r.query)),
+    cookies_b64: [b64(bytes(`kraken_uid=${r.unit}`))],
+    minted: "0".repeat(32),
+    target_b64: b64(bytes(r.target)),
+    country_b64: b64(bytes(r.country)),
+    device_b64: b64(bytes(r.device)),
+  }));
+  const core = answers("cargo", ["run", "--quiet", "-p", "kraken-js", "--example", "core_answers"], lines);
+  let tracked = 0;
+  requests.forEach((r, i) => {
+    const hex = (v) => ({ hex: Buffer.from(v, "utf8").toString("hex") });
+    const headers = [["host", r.host], ["kraken-page-type", r.pageType], ["cookie", `kraken_uid=${r.unit}`],
+      ["kraken-country", r.country], ["kraken-device", r.device]].filter(([, v]) => v !== null);
+    const raw = { target: hex(r.target), unit: r.unit, headers: headers.map(([n, v]) => [n, hex(v)]) };
+    const sdk = evaluate({
+      payload,
+      features: listed,
+      attributes: attributesFromRaw(raw, config.edge.page_types),
+      forcedVariations: forcedVariationsFromRaw(raw, payload),
+    });
+    const key = core[i].growthbook_key;
+    const where = `${JSON.stringify(r)}\n  key: ${key}`;
+    const parsed = kraken.parseKey(key);
+    // The platform's half is what it was; the GrowthBook half is the SDK's values, decoded.
+    assert.deepEqual(
+      { experiments: parsed.experiments, flags: parsed.flags },
+      (({ experiments, flags }) => ({ experiments, flags }))(kraken.parseKey(core[i].key)),
+      where,
+    );
+    assert.deepEqual({ ...parsed.growthbook.features }, sdk.values, where);
+    const experiments = {};
+    for (const [k, v] of sdk.experiments) experiments[k] ??= String(v);
+    assert.deepEqual({ ...parsed.growthbook.experiments }, experiments, where);
+    tracked += Object.keys(experiments).length;
+    // And back: the decoded items, encoded again, are the key's items.
+    const items = [
+      ...Object.entries(parsed.experiments).map(([k, v]) => `exp:${k}=${v}`),
+      ...Object.entries(parsed.flags).map(([k, v]) => `ff:${k}=${v}`),
+      ...Object.entries(parsed.growthbook.features).map(([k, v]) => `ff:${percentEncode(k)}=${percentEncode(JSON.stringify(v))}`),
+      ...Object.entries(parsed.growthbook.experiments).map(([k, v]) => `exp:${percentEncode(k)}=${percentEncode(v)}`),
+    ].sort(byteOrder);
+    assert.equal(items.join(";"), key, where);
+    // Undeclared GrowthBook items are ignored: lowercase hex, unknown features, unknown values.
+    const noisy = `ff:no-such-feature=1;ff:deals-grid-columns=99;exp:${encodeURIComponent("hero-headline-ü-2026").toLowerCase()}=getaway;${key}`;
+    assert.deepEqual(kraken.parseKey(noisy), parsed, where);
+  });
+  assert.ok(tracked > 0, "some visitors were tracked in GrowthBook experiments");
 });
 
 test("configDigest names the tables; another build's config has another digest", () => {

@@ -18,3 +18,13 @@ export const unknownExperiment = experiments["no-such-experiment"];
 export const wrongValue = flags["new-nav"] === "maybe";
 // @ts-expect-error: parsed keys are read-only.
 experiments["hero-banner-v2"] = "b";
+
+// GrowthBook's items (SPEC §6), decoded: feature values as JSON.parse gives them.
+const { features, experiments: tracked } = parseKey(answer.key).growthbook;
+export const columns: 2 | 3 | 4 | null | undefined = features["deals-grid-columns"];
+export const photoHero: boolean = features["hero-config"]?.layout === "photo";
+export const headline: boolean = tracked["hero-headline-ü-2026"] === "getaway";
+// @ts-expect-error: 5 is not a value of deals-grid-columns.
+export const wrongFeatureValue = features["deals-grid-columns"] === 5;
+// @ts-expect-error: "carousel" is not a variation of that tracking key.
+export const wrongTracked = tracked["hero-headline-ü-2026"] === "carousel";
