@@ -184,3 +184,55 @@ fn union<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn literal(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_decode_to_literal_types_grouped_by_key() {
+        let items: Vec<String> = [
+            "exp:%E3%83%9B-layout=grid",
+            "exp:%E3%83%9B-layout=popularit%C3%A9",
+            "exp:a%3Db=0",
+            "ff:cfg=%7B%22a%22%3A%5B1%2C%22x%5C%22y%22%5D%2C%22b%22%3A%7B%7D%2C%22c%22%3Anull%7D",
+            "ff:cfg=null",
+            "ff:n=-1.5",
+            "ff:n=1e%2B21",
+            "ff:on=false",
+            "ff:on=true",
+        ]
+        .map(String::from)
+        .into();
+        let (features, experiments) = growthbook_members(&items);
+        assert_eq!(
+            features,
+            [
+                (
+                    "cfg".into(),
+                    vec![
+                        r#"{ readonly "a": readonly [1, "x\"y"]; readonly "b": {}; readonly "c": null }"#.into(),
+                        "null".into(),
+                    ]
+                ),
+                ("n".into(), vec!["-1.5".into(), "1e+21".into()]),
+                ("on".into(), vec!["false".into(), "true".into()]),
+            ]
+        );
+        assert_eq!(
+            experiments,
+            [
+                ("ホ-layout".into(), vec!["grid".into(), "popularité".into()]),
+                ("a=b".into(), vec!["0".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn percent_decoding_undoes_spec_6s_encoding() {
+        let text = "a=b; ü€ホ \"x\" ~._-";
+        let encoded = crate::growthbook::emit::percent_encode(text);
+        assert!(encoded.is_ascii() && !encoded.contains('='));
+        assert_eq!(percent_decode(&encoded), text);
+    }
+}

@@ -125,3 +125,44 @@ fn generate_writes_declarations_only_where_asked() {
     assert!(String::from_utf8_lossy(&check.stderr).contains("run `cargo codegen generate`"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn growthbook_declarations_name_every_listed_feature_and_tracking_key() {
+    let compiled = compile(&Sources::read(&root().join("config"), "config").unwrap()).unwrap();
+    let ts = &compiled.typescript;
+    let keys = |interface: &str| -> Vec<String> {
+        let start = ts
+            .find(&format!("export interface {interface} {{\n"))
+            .unwrap();
+        ts[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| *l != "}")
+            .filter_map(|l| l.strip_prefix("  readonly \""))
+            .map(|l| l[..l.find("\"?:").unwrap()].to_owned())
+            .collect()
+    };
+    let edge: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("config/edge.json")).unwrap())
+            .unwrap();
+    let mut listed: Vec<String> = edge["growthbook"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    let mut features = keys("GrowthBookFeatures");
+    features.sort();
+    assert_eq!(features, listed);
+    // Every tracking key of the compiled items, decoded (one is not ASCII).
+    let tracking = keys("GrowthBookExperiments");
+    assert!(tracking.iter().any(|k| !k.is_ascii()));
+    let generated =
+        std::fs::read_to_string(root().join("kraken/src/generated/growthbook.rs")).unwrap();
+    let exp_items = generated.matches("\"exp:").count();
+    assert!(exp_items >= tracking.len() && !tracking.is_empty());
+    // A feature's values are literal types: `null` always, and no wider type.
+    assert!(ts.contains("readonly \"deals-grid-columns\"?: 2 | 3 | 4 | null;"));
+    assert!(!ts.contains(": string;") && !ts.contains(": number;") && !ts.contains(": unknown;"));
+}

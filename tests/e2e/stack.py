@@ -31,6 +31,7 @@ The origin's contract (what any replacement must keep; the tests read nothing el
 """
 
 import ctypes
+import html
 import http.client
 import json
 import os
@@ -406,11 +407,20 @@ class Response:
         return json.loads(render[1] if render else self.body)
 
     def rendered(self):
-        """The variant markers of the origin's page: {"exp:<key>": variation, "ff:<key>": value}."""
-        markers = re.findall(rb'data-(experiment|flag)="([^"]*)" data-(?:variation|value)="([^"]*)"',
-                             self.body)
-        return {("exp:" if kind == b"experiment" else "ff:") + name.decode(): value.decode()
-                for kind, name, value in markers}
+        """The variant markers of the origin's page: {"exp:<key>": variation, "ff:<key>": value}
+        for the platform's items, and SPEC §6's decoded: {"gb-exp:<tracking key>": variation,
+        "gb-ff:<feature key>": <the JSON value>}."""
+        markers = re.findall(rb'data-(experiment|flag|tracking-key|feature)="([^"]*)" '
+                             rb'data-(?:variation|value)="([^"]*)"', self.body)
+        out = {}
+        for kind, name, value in markers:
+            name, value = html.unescape(name.decode()), html.unescape(value.decode())
+            if kind == b"feature":
+                out["gb-ff:" + name] = json.loads(value)
+            else:
+                prefix = {b"experiment": "exp:", b"flag": "ff:", b"tracking-key": "gb-exp:"}[kind]
+                out[prefix + name] = value
+        return out
 
 
 class EdgeStack:

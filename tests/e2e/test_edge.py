@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from stack import REPO, Blackhole, EdgeStack, Origin
@@ -172,7 +173,7 @@ class EdgeStackTest(EdgeCase):
         routes = {"/": "home", "/destinations/porto": "destination", "/hotels/palace": "hotel",
                   "/deals/winter": "deals"}
         hosts = ["www.example.com", "example.ie", "www.example.de", "staging.example.nl"]
-        experiments = 0
+        experiments = gb_features = gb_tracked = 0
         for i in range(24):
             unit = "%032x" % rng.getrandbits(128)
             path, page_type = rng.choice(sorted(routes.items()))
@@ -182,17 +183,32 @@ class EdgeStackTest(EdgeCase):
             with self.subTest(unit=unit, path=path, host=host):
                 resp = self.get(path, host=host, cookie=f"kraken_uid={unit}")
                 expected = oracle_key(unit, page_type, query_of(path), host=host, path=path)
-                # The npm package's parseKey declares the platform's items (SPEC §1-§5); the
-                # GrowthBook items (SPEC §6) travel in the key but are not rendered yet.
+                # The platform's items as they are; the rest of the key is SPEC §6's, which
+                # the origin renders decoded (percent-decoding as UTF-8, values as JSON).
                 platform = kraken_ref.assign(PLATFORM, f"kraken_uid={unit}", KRAKEN_DOMAIN,
                                              page_type, query_of(path), minted_unit=unit,
-                                             kraken_host_header=host)["key"]
-                items = dict(item.split("=", 1) for item in platform.split(";") if item)
+                                             kraken_host_header=host)["key"].split(";")
+                items = {}
+                for item in expected.split(";"):
+                    if not item:
+                        continue
+                    name, _, value = item.partition("=")
+                    if item in platform:
+                        items[name] = value
+                    else:
+                        kind, _, key = name.partition(":")
+                        value = urllib.parse.unquote(value, errors="strict")
+                        items[f"gb-{kind}:{urllib.parse.unquote(key, errors='strict')}"] = (
+                            json.loads(value) if kind == "ff" else value)
                 self.assertEqual(resp.rendered(), items)
+                gb_features += sum(1 for item in items if item.startswith("gb-ff:"))
+                gb_tracked += sum(1 for item in items if item.startswith("gb-exp:"))
                 self.assertEqual(resp.json()["key"], expected)
                 self.assertEqual(resp.json()["config"], GENERATED_DIGEST)
                 experiments += sum(1 for item in items if item.startswith("exp:"))
         self.assertGreater(experiments, 0, "the visitors were enrolled somewhere")
+        self.assertGreater(gb_features, 0, "GrowthBook's features were rendered")
+        self.assertGreater(gb_tracked, 0, "some visitors were in GrowthBook experiments")
 
     def test_url_overrides_reach_the_origin_as_part_of_the_key(self):
         unit = "fedcba9876543210fedcba9876543210"

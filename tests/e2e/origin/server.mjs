@@ -4,9 +4,11 @@
 //   node server.mjs --port N [--ttl SECONDS] [--delay LOW,HIGH]
 //
 // Every method and path gets a page (200) with a visible marker per experiment and flag it was
-// rendered for, the render as JSON in <script id="kraken-render"> ({"fetch", "path", "key",
-// "experiments", "flags", "config"}), `Cache-Control: max-age=<ttl>` and `Surrogate-Key`: `site`
-// plus `exp:<key>` per experiment rendered (so stopping one can purge exactly its pages). The
+// rendered for, GrowthBook's features and tracked experiments (SPEC §6) included, the render as
+// JSON in <script id="kraken-render"> ({"fetch", "path", "key", "experiments", "flags",
+// "growthbook", "config"}), `Cache-Control: max-age=<ttl>` and `Surrogate-Key`: `site` plus
+// `exp:<key>` per experiment rendered, GrowthBook's by their key item's (percent-encoded)
+// tracking key (so stopping one can purge exactly its pages). The
 // key is echoed as `Kraken-Assignments`, as careless origins do; the edge must strip it.
 // Control paths, for the test harness only (sent to this port directly, never through the edge):
 //   GET /__ready                 a page numbered 0, not counted
@@ -31,7 +33,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 
 function render(fetch, path, key) {
   // Node decodes header bytes as latin1: Buffer.from(..., "latin1") gives back the bytes sent.
-  const { experiments, flags } = parseKey(key === null ? "" : Buffer.from(key, "latin1"));
+  const { experiments, flags, growthbook } = parseKey(key === null ? "" : Buffer.from(key, "latin1"));
   const sections = Object.entries(experiments).map(
     ([name, variation]) =>
       `<section class="experiment" data-experiment="${name}" data-variation="${variation}">${name}: ${variation}</section>`,
@@ -39,7 +41,16 @@ function render(fetch, path, key) {
   const toggles = Object.entries(flags).map(
     ([name, value]) => `<li data-flag="${name}" data-value="${value}">${name}: ${value}</li>`,
   );
-  const data = JSON.stringify({ fetch, path, key, experiments, flags, config: configDigest });
+  // GrowthBook's names and values are any text (feature values any JSON): escaped.
+  const tracked = Object.entries(growthbook.experiments).map(
+    ([name, variation]) =>
+      `<section class="experiment" data-tracking-key="${escape(name)}" data-variation="${escape(variation)}">${escape(name)}: ${escape(variation)}</section>`,
+  );
+  const features = Object.entries(growthbook.features).map(([name, value]) => {
+    const json = escape(JSON.stringify(value));
+    return `<li data-feature="${escape(name)}" data-value="${json}">${escape(name)}: ${json}</li>`;
+  });
+  const data = JSON.stringify({ fetch, path, key, experiments, flags, growthbook, config: configDigest });
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -50,13 +61,25 @@ function render(fetch, path, key) {
 <body data-config="${configDigest}">
 <h1>Landing page ${escape(path)}</h1>
 ${sections.join("\n")}
+${tracked.join("\n")}
 <ul class="flags">
 ${toggles.join("\n")}
+${features.join("\n")}
 </ul>
 </body>
 </html>
 `;
-  return { html, surrogateKeys: ["site", ...Object.keys(experiments).map((name) => `exp:${name}`)] };
+  // A surrogate key is one token: GrowthBook's tracking keys go as their items encode them.
+  const encoded = (name) =>
+    [...Buffer.from(name, "utf8")]
+      .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`))
+      .join("");
+  const surrogateKeys = [
+    "site",
+    ...Object.keys(experiments).map((name) => `exp:${name}`),
+    ...Object.keys(growthbook.experiments).map((name) => `exp:${encoded(name)}`),
+  ];
+  return { html, surrogateKeys };
 }
 
 function control(req, res, url) {
