@@ -17,9 +17,10 @@ process group (stopped as a group) and a parent-death signal, so none outlives t
 The origin's contract (what any replacement must keep; the tests read nothing else):
   - answers every method and path with 200 and an HTML page (tests/e2e/origin/server.mjs)
     rendered for the forwarded key through the npm package's `parseKey`: one marker per
-    experiment and flag (`Response.rendered`), and the render as JSON in
-    <script id="kraken-render"> (`Response.json`): {"fetch": n, "path": <request target>,
-    "key": <Kraken-Assignments or null>, "experiments", "flags", "config"}, n numbering its
+    experiment, flag, GrowthBook feature and GrowthBook tracked experiment (`Response.rendered`),
+    and the render as JSON in <script id="kraken-render"> (`Response.json`): {"fetch": n,
+    "path": <request target>, "key": <Kraken-Assignments or null>, "experiments", "flags",
+    "growthbook", "config"}, n numbering its
     answers from 1 (`GET /__ready` answers fetch 0 and is not counted);
   - `Cache-Control: max-age=<ttl>` (300 s unless told), `Surrogate-Key: site exp:<key>...` (a
     site-wide key and one per experiment rendered, which the edge keeps beside its own), and
