@@ -1,17 +1,21 @@
 // `assign` calls per second in Node: the npm package (the compiled tables in wasm) against a
 // plain JavaScript evaluation of the same JSON config (the origin's "before": load the JSON
-// once, evaluate it per request, XXH3 from the native @node-rs/xxhash). Both must give the same
-// key for every request of the mix before anything is timed. See docs/origin.md.
+// once, evaluate it per request, XXH3 from the native @node-rs/xxhash; the GrowthBook features
+// through GrowthBook's own JS SDK over growthbook.json, as tests/growthbook/oracle.mjs runs it).
+// Both must give the same key for every request of the mix before anything is timed. See
+// docs/origin.md.
 //
 //   node kraken/js/bench.mjs [--tgz PATH] [--seconds S] [--rounds N]
 //
-// Without --tgz it runs scripts/package-js first. Needs kraken/js/dev (scripts/setup installs it).
+// Without --tgz it runs scripts/package-js first. Needs kraken/js/dev and tests/growthbook
+// (scripts/setup installs both).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { attributesFromRaw, evaluate, forcedVariationsFromRaw } from "../../tests/growthbook/oracle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
@@ -40,7 +44,8 @@ function loadJsonConfig() {
       e.traffic > 0,
   );
   const flags = read("site-features.json").flags.filter((f) => f.edge === true);
-  return { pageTypes, experiments, flags };
+  const growthbook = { payload: read("growthbook.json"), features: edge.growthbook?.features ?? [], pageTypes: edge.page_types };
+  return { pageTypes, experiments, flags, growthbook };
 }
 
 const UNIT = /^[A-Za-z0-9_-]{1,64}$/;
@@ -89,7 +94,21 @@ function overrides(query) {
   return lists;
 }
 
-function jsonAssign(config, { cookie, host, krakenHost, pageType, query }, mint) {
+/** SPEC §6's items for the request, from GrowthBook's SDK (attributes as the oracle builds them). */
+function growthbookItems({ payload, features, pageTypes }, { cookie, host, krakenHost, pageType, query, path, country, device }, unit) {
+  const headers = [["host", host], ["kraken-host", krakenHost], ["kraken-page-type", pageType], ["cookie", cookie],
+    ["kraken-country", country], ["kraken-device", device]].filter(([, v]) => v !== undefined);
+  const raw = { target: (path ?? "/") + (query === undefined ? "" : `?${query}`), unit, headers };
+  return evaluate({
+    payload,
+    features,
+    attributes: attributesFromRaw(raw, pageTypes),
+    forcedVariations: forcedVariationsFromRaw(raw, payload),
+  }).items;
+}
+
+function jsonAssign(config, request, mint) {
+  const { cookie, host, krakenHost, pageType, query } = request;
   let unit = unitOf(cookie === undefined ? [] : [cookie]);
   const minted = unit === null || !UNIT.test(unit);
   if (minted) unit = mint();
@@ -126,6 +145,8 @@ function jsonAssign(config, { cookie, host, krakenHost, pageType, query }, mint)
     const rule = f.rules.find((r) => r.domains.includes(site));
     items.push(`ff:${f.key}=${force ? force[1] : rule ? rule.value : f.default}`);
   }
+  // Every item is ASCII, so code-unit order is byte order.
+  items.push(...growthbookItems(config.growthbook, request, unit));
   items.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { key: items.join(";"), unit, minted };
 }
@@ -142,6 +163,9 @@ function requests(config, n) {
       host: ["www.", "", "staging."][rand(3)] + domains[rand(domains.length)],
       pageType: pages[rand(pages.length)],
     };
+    r.path = ["/", "/hotel/42", "/deals/winter", "/destinations/porto"][rand(4)];
+    if (rand(10) < 7) r.country = ["DE", "AT", "FR", "JP", "IE", "US"][rand(6)];
+    if (rand(10) < 8) r.device = ["mobile", "tablet", "desktop"][rand(3)];
     if (rand(10) < 8) r.cookie = `_ga=GA1.2.3; kraken_uid=visitor-${i}; theme=dark`;
     if (rand(10) === 0) {
       const e = config.experiments[rand(config.experiments.length)];

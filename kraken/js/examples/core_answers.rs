@@ -1,9 +1,11 @@
 //! The native core's answers for the package's differential test (`kraken/js/test/`): reads
 //! requests as JSON lines (the reference CLI's format, `tests/reference/kraken_ref.py`, with
 //! every `Cookie` value in `cookies_b64`) and prints `{"key", "unit", "minted",
-//! "growthbook_key"}` per line: `growthbook_key` is the Compute service's key with SPEC §6's
-//! items too, for the request target, `Kraken-Country` and `Kraken-Device` of `target_b64`,
-//! `country_b64` and `device_b64` (each optional).
+//! "growthbook_key"}` per line. `growthbook_key` is the Compute service's key (`main.rs`:
+//! `growthbook_assign::assign_into`, SPEC §6's items too) for the URI, `Kraken-Country` and
+//! `Kraken-Device` of `target_b64`, `country_b64` and `device_b64` (each optional); `key` is
+//! the platform's alone (`kraken::assign`). With a target, the query is read from it as the
+//! service reads its URI, and `query_b64` is ignored.
 //!
 //! `cargo run -p kraken-js --example core_answers < requests.jsonl`
 
@@ -20,12 +22,17 @@ fn main() {
         }
         let request: Value = serde_json::from_str(&line).expect("one JSON object per line");
         let bytes = |name: &str| request[format!("{name}_b64")].as_str().map(b64_decode);
+        let (target, country, device) = (bytes("target"), bytes("country"), bytes("device"));
+        let query = match &target {
+            Some(uri) => kraken::request::query_of(uri).map(<[u8]>::to_vec),
+            None => bytes("query"),
+        };
         let case = testkit::Case {
             cookie: None,
             host: bytes("host"),
             kraken_host: bytes("kraken_host"),
             page_type: bytes("page_type"),
-            query: bytes("query"),
+            query,
             minted: unhex(request["minted"].as_str().expect("minted: 32 hex digits")),
         };
         let values: Vec<Vec<u8>> = request["cookies_b64"]
@@ -37,7 +44,6 @@ fn main() {
         let cookies: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
         let input = case.input(&cookies);
         let got = kraken::assign(&kraken::CONFIG, &input, || case.minted);
-        let (target, country, device) = (bytes("target"), bytes("country"), bytes("device"));
         let edge = kraken::growthbook_assign::EdgeRequest {
             target: target.as_deref(),
             country: country.as_deref(),

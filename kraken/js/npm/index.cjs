@@ -1,4 +1,4 @@
-// Kraken for Node.js origins: `assign` and `parseKey` over the config compiled into
+// Kraken for Node.js origins: `assign` (the Compute service's answer) and `parseKey` over the config compiled into
 // `wasm/kraken_bg.wasm` (the `kraken` crate and its committed tables, built by
 // `scripts/package-js`). The wasm holds no JSON; this file only moves bytes across.
 "use strict";
@@ -64,8 +64,9 @@ function single(v) {
 }
 
 /**
- * The edge's answer for a request: `{ key, unit, minted, setCookie }`. Every field is optional
- * and may be anything; strings are sent as UTF-8, `Buffer`/`Uint8Array` values as they are.
+ * The edge's answer for a request: `{ key, unit, minted, setCookie }`, GrowthBook's items
+ * included. Every field is optional and may be anything; strings are sent as UTF-8,
+ * `Buffer`/`Uint8Array` values as they are.
  */
 function assign(request) {
   const r = request !== null && typeof request === "object" ? request : {};
@@ -89,6 +90,10 @@ function assign(request) {
       return typeof query === "string" && query.charCodeAt(0) === 63 ? query.slice(1) : query;
     }),
   );
+  // The request target is `path` (`/` when missing) and `?query` when there is one: lib.rs.
+  push(value(() => single(r.path)));
+  push(value(() => single(r.country)));
+  push(value(() => single(r.device)));
   let cookies = [];
   try {
     const cookie = r.cookie;

@@ -17,11 +17,21 @@ export interface AssignRequest {
   krakenHost?: HeaderValue | readonly HeaderValue[] | null;
   /** The page type (the edge's `Kraken-Page-Type`). */
   pageType?: HeaderValue | readonly HeaderValue[] | null;
-  /** The query string, with or without its leading `?`. */
+  /** The query string, with or without its leading `?` (a `Uint8Array` is taken as it is). */
   query?: HeaderValue | readonly HeaderValue[] | null;
+  /**
+   * The request path, e.g. `url.pathname`, taken verbatim; missing means `/`. The request
+   * target GrowthBook's attributes read (SPEC §6) is `path`, then `?` and `query` when there
+   * is a query, so `path: req.url` alone works too.
+   */
+  path?: HeaderValue | readonly HeaderValue[] | null;
+  /** The `Kraken-Country` header (GrowthBook's `country`). */
+  country?: HeaderValue | readonly HeaderValue[] | null;
+  /** The `Kraken-Device` header (GrowthBook's `deviceType`). */
+  device?: HeaderValue | readonly HeaderValue[] | null;
 }
 
-/** The edge's answer for the same request (SPEC §5). */
+/** The edge's answer for the same request (SPEC §5, with SPEC §6's items). */
 export interface Assignment {
   /** `Kraken-Assignments`, e.g. `exp:hero-banner-v2=b;ff:new-nav=on`. */
   readonly key: string;

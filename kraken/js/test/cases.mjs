@@ -1,6 +1,8 @@
 // Random, partly hostile requests for the package's differential test, in the shapes an origin
 // passes them (strings, Buffers, arrays of values, junk), each with the bytes the package must
 // hand the core: what `assign` sends is checked against the Rust core and the Python reference.
+// Paths, countries and devices are the ones the sample GrowthBook payload's conditions read,
+// and hostile ones.
 
 /** xorshift64*, as kraken/tests/support: reproducible without a dependency. */
 export class Rng {
@@ -177,12 +179,74 @@ function query(rng, d) {
     const name = variants ? "variants" : "flags";
     params.push(`${rng.chance(10) ? name.replace("s", "%73") : name}=${list}`);
   }
-  if (rng.chance(20)) params.splice(rng.below(params.length + 1), 0, "utm_source=news+letter&x");
+  if (rng.chance(30)) {
+    const extra = rng.pick(["utm_source=news+letter&x", "utm_source=newsletter", "qa=1", "utm_medium=email&qa=1"]);
+    params.splice(rng.below(params.length + 1), 0, extra);
+  }
   const q = params.join("&");
   if (rng.chance(10)) return raw([...Buffer.from(q + "&flags="), 0xff, 0x3a, 0xfe]);
   // `url.search` keeps its `?`, which the package removes.
   if (rng.chance(15)) return { value: `?${q}`, bytes: Buffer.from(q) };
   return shaped(rng, q);
+}
+
+function path(rng, d) {
+  switch (rng.below(16)) {
+    case 0:
+    case 1:
+      return { value: undefined, bytes: null };
+    case 2:
+      return junk(rng);
+    case 3:
+      return shaped(rng, "");
+    case 4: {
+      // A path with a query of its own (an origin passing `req.url`).
+      const [key, values] = rng.pick(d.flags);
+      return shaped(rng, `/deals?flags=${key}:${rng.pick(values)}&qa=1`);
+    }
+    case 5:
+      return raw([0x2f, 0xff, 0xfe, 0x3f, 0x80]);
+    case 6:
+      return shaped(rng, "/caf\u00e9/\u00fc?");
+    case 7:
+      return shaped(rng, `https://${rng.pick(["www.example.com", "example.ie"])}/hotel/12?utm_medium=email`);
+    case 8:
+      return shaped(rng, rng.pick(["/search#frag", "hotels", "*", "/%zz%", "/\u0000/\ud800"]));
+    default:
+      return shaped(rng, rng.pick(["/", "/hotel/42", "/hotel/x", "/hotels/palace", "/destinations/porto", "/deals/winter"]));
+  }
+}
+
+function country(rng) {
+  switch (rng.below(10)) {
+    case 0:
+    case 1:
+      return { value: undefined, bytes: null };
+    case 2:
+      return junk(rng);
+    case 3:
+      return shaped(rng, rng.pick(["", "de", " DE", "DE,AT", "\u00c9"]));
+    case 4:
+      return raw([0x44, 0xc5]);
+    default:
+      return shaped(rng, rng.pick(["DE", "AT", "CH", "FR", "JP", "CN", "IE", "US"]));
+  }
+}
+
+function device(rng) {
+  switch (rng.below(10)) {
+    case 0:
+    case 1:
+      return { value: undefined, bytes: null };
+    case 2:
+      return junk(rng);
+    case 3:
+      return shaped(rng, rng.pick(["", "Mobile", "mobile ", "watch"]));
+    case 4:
+      return raw([0x6d, 0x6f, 0x62, 0xff]);
+    default:
+      return shaped(rng, rng.pick(["mobile", "tablet", "desktop"]));
+  }
 }
 
 /** What the config declares, read from the JSON (the test's own view, not the package's). */
@@ -199,7 +263,10 @@ export function declared(config) {
   return { experiments, flags, domains: [...domains].sort(), pageTypes: config.edge.page_types };
 }
 
-/** `{ request, wire }`: what `assign` is called with, and the bytes the core must see. */
+/**
+ * `{ request, wire }`: what `assign` is called with, and the bytes the core must see (`path`,
+ * `country`, `device` too; the request target is the test's to build from `path` and `query`).
+ */
 export function cases(d, seed, n) {
   const rng = new Rng(seed);
   const out = [];
@@ -210,9 +277,12 @@ export function cases(d, seed, n) {
       krakenHost: rng.chance(60) ? { value: undefined, bytes: null } : host(rng, d),
       pageType: pageType(rng, d),
       query: query(rng, d),
+      path: path(rng, d),
+      country: country(rng),
+      device: device(rng),
     };
     // Single-valued headers may come as arrays (headersDistinct): the first value counts.
-    for (const name of ["host", "krakenHost", "pageType"]) {
+    for (const name of ["host", "krakenHost", "pageType", "path", "country", "device"]) {
       if (fields[name].bytes && rng.chance(5)) fields[name].value = [fields[name].value, "second.example"];
     }
     const request = {};

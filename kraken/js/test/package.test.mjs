@@ -1,6 +1,8 @@
 // The npm package as an origin gets it: packed by scripts/package-js, installed into a scratch
 // project, loaded as CommonJS and as an ES module; thousands of random and hostile requests
-// through `assign` must get the Rust core's and the Python reference's key, unit and cookie;
+// (paths, countries and devices too) through `assign` must get the Compute service's full key
+// (the Rust core's `growthbook_assign`), unit and cookie, and the Python reference's platform
+// items;
 // `parseKey` round-trips; the wasm holds no JSON; the types check with tsc.
 //
 //   node --test kraken/js/test/package.test.mjs   (KRAKEN_JS_TGZ=<packed .tgz> skips the packing)
@@ -62,28 +64,75 @@ function answers(command, args, lines) {
 const shown = (v) => JSON.stringify(v, (_, x) => (["bigint", "symbol", "function"].includes(typeof x) ? String(x) : x));
 const b64 = (bytes) => (bytes === null ? null : Buffer.from(bytes).toString("base64"));
 
-test("assign agrees with the Rust core and the Python reference on random, hostile requests", () => {
+/** SPEC §6's percent-encoding, written again here: UTF-8, uppercase hex, all but A-Z a-z 0-9 -._~. */
+const percentEncode = (s) =>
+  [...Buffer.from(s, "utf8")]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`))
+    .join("");
+const byteOrder = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** A parsed key's items, encoded again and in byte order: the key itself, or its platform half. */
+function itemsOf(parsed, { growthbook = true } = {}) {
+  return [
+    ...Object.entries(parsed.experiments).map(([k, v]) => `exp:${k}=${v}`),
+    ...Object.entries(parsed.flags).map(([k, v]) => `ff:${k}=${v}`),
+    ...(growthbook
+      ? [
+          ...Object.entries(parsed.growthbook.features).map(([k, v]) => `ff:${percentEncode(k)}=${percentEncode(JSON.stringify(v))}`),
+          ...Object.entries(parsed.growthbook.experiments).map(([k, v]) => `exp:${percentEncode(k)}=${percentEncode(v)}`),
+        ]
+      : []),
+  ]
+    .sort(byteOrder)
+    .join(";");
+}
+
+/** The request target the service sees: the path (`/` when missing), then `?query` if any. */
+const targetOf = (wire) =>
+  Buffer.concat([wire.path ?? Buffer.from("/"), ...(wire.query === null ? [] : [Buffer.from("?"), wire.query])]);
+/** What the service reads as the query of a URI: after its first `?`, up to a `#`. */
+function queryOf(target) {
+  const q = target.indexOf(0x3f);
+  if (q < 0) return null;
+  const rest = target.subarray(q + 1);
+  const hash = rest.indexOf(0x23);
+  return hash < 0 ? rest : rest.subarray(0, hash);
+}
+
+test("assign agrees with the Compute service's core and the Python reference on random, hostile requests", () => {
   const all = cases(declared(config), 2026, CASES);
   const got = all.map(({ request }) => kraken.assign(request));
-  const lines = all.map(({ wire }, i) => ({
-    host_b64: b64(wire.host),
-    kraken_host_b64: b64(wire.krakenHost),
-    page_type_b64: b64(wire.pageType),
-    query_b64: b64(wire.query),
-    // The reference takes one Cookie header; the core reads several values as if `;`-joined.
-    cookie_b64: wire.cookie.length ? b64(Buffer.concat(wire.cookie.flatMap((c, j) => (j ? [Buffer.from(";"), c] : [c])))) : null,
-    cookies_b64: wire.cookie.map(b64),
-    // A minted id is random: the oracles assign with the one the package minted.
-    minted: got[i].minted ? got[i].unit : "0".repeat(32),
-  }));
+  const lines = all.map(({ wire }, i) => {
+    const target = targetOf(wire);
+    return {
+      host_b64: b64(wire.host),
+      kraken_host_b64: b64(wire.krakenHost),
+      page_type_b64: b64(wire.pageType),
+      // The reference reads the query alone; core_answers reads it from the target, as the service.
+      query_b64: b64(queryOf(target)),
+      // The reference takes one Cookie header; the core reads several values as if `;`-joined.
+      cookie_b64: wire.cookie.length ? b64(Buffer.concat(wire.cookie.flatMap((c, j) => (j ? [Buffer.from(";"), c] : [c])))) : null,
+      cookies_b64: wire.cookie.map(b64),
+      target_b64: b64(target),
+      country_b64: b64(wire.country),
+      device_b64: b64(wire.device),
+      // A minted id is random: the oracles assign with the one the package minted.
+      minted: got[i].minted ? got[i].unit : "0".repeat(32),
+    };
+  });
   const reference = answers("python3", ["tests/reference/kraken_ref.py", "config"], lines);
   const core = answers("cargo", ["run", "--quiet", "-p", "kraken-js", "--example", "core_answers"], lines);
   const wrong = [];
   all.forEach(({ request }, i) => {
     const mine = got[i];
-    for (const [name, other] of [["core", core[i]], ["reference", reference[i]]]) {
-      if (mine.key !== other.key || mine.unit !== other.unit || mine.minted !== other.minted) {
-        wrong.push(`${name}: ${JSON.stringify(lines[i])}\n  package: ${JSON.stringify(mine)}\n  ${name}: ${JSON.stringify(other)}`);
+    // The core's full key (SPEC §6's items too); the reference's platform half (SPEC §3-§5).
+    const platform = itemsOf(kraken.parseKey(mine.key), { growthbook: false });
+    for (const [name, key, other] of [
+      ["core", mine.key, { ...core[i], key: core[i].growthbook_key }],
+      ["reference", platform, reference[i]],
+    ]) {
+      if (key !== other.key || mine.unit !== other.unit || mine.minted !== other.minted) {
+        wrong.push(`${name}: ${JSON.stringify(lines[i])}\n  package: ${JSON.stringify({ ...mine, key })}\n  ${name}: ${JSON.stringify(other)}`);
       }
     }
     const cookie = mine.minted
@@ -93,11 +142,23 @@ test("assign agrees with the Rust core and the Python reference on random, hosti
     if (mine.minted) assert.match(mine.unit, /^[0-9a-f]{32}$/);
   });
   assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} answers of ${2 * all.length} differ`);
-  // The cases exercise what they claim: enrolments, overrides, kept and minted units.
+  // The cases exercise what they claim: enrolments, overrides, kept and minted units, and
+  // GrowthBook halves that the target, country and device change.
   assert.ok(got.some((a) => a.key.includes("exp:")) && got.some((a) => !a.key.includes("exp:")));
   assert.ok(got.some((a) => a.minted) && got.some((a) => !a.minted));
   const minted = got.filter((a) => a.minted).map((a) => a.unit);
   assert.equal(new Set(minted).size, minted.length, "minted ids are random");
+  const growthbook = got.map((a) => JSON.stringify(kraken.parseKey(a.key).growthbook));
+  assert.ok(new Set(growthbook).size > 20, "GrowthBook's items vary with the request");
+  assert.ok(got.some((a) => Object.keys(kraken.parseKey(a.key).growthbook.experiments).length > 0));
+  // The same visitor, path, country or device changed: each is read.
+  const base = { cookie: "kraken_uid=visitor-7", host: "www.example.com", pageType: "hotel" };
+  const keyFor = (more) => kraken.assign({ ...base, ...more }).key;
+  const variety = (name, values) => new Set(values.map((v) => keyFor({ [name]: v }))).size;
+  assert.ok(variety("country", ["DE", "FR", "JP", "CN", "US"]) > 1, "country is read");
+  assert.ok(variety("path", ["/", "/hotel/1", "/x?qa=1", "/y?utm_source=newsletter"]) > 1, "path is read");
+  assert.equal(keyFor({ path: "/", query: "qa=1" }), keyFor({ path: "/?qa=1" }), "the target is path?query");
+  assert.equal(keyFor({}), keyFor({ path: "/" }), "no path is /");
 });
 
 test("assign never throws, whatever it is given", () => {
@@ -115,6 +176,9 @@ test("assign never throws, whatever it is given", () => {
     { cookie: "kraken_uid=" + "x".repeat(200_000), host: "h".repeat(70_000) },
     { cookie: Object.defineProperty(["kraken_uid=a"], 1, { get() { throw new Error("element"); } }) },
     { host: new Proxy(["example.ie"], { get() { throw new Error("array proxy"); } }) },
+    { path: revoked.proxy, country: 5, device: {} },
+    { path: "/" + "p".repeat(200_000), query: "q".repeat(200_000), country: "C".repeat(70_000), device: [revoked.proxy] },
+    { get path() { throw new Error("getter"); }, country: "\ud800", device: Buffer.from([0xff]) },
     { cookie: new Proxy(["kraken_uid=a"], { get() { throw new Error("array proxy"); } }) },
   ];
   for (const request of hostile) {
@@ -132,13 +196,9 @@ test("parseKey round-trips every key and ignores what the config does not declar
   for (const { request } of all) {
     const { key } = kraken.assign(request);
     const parsed = kraken.parseKey(key);
-    const items = [
-      ...Object.entries(parsed.experiments).map(([k, v]) => `exp:${k}=${v}`),
-      ...Object.entries(parsed.flags).map(([k, v]) => `ff:${k}=${v}`),
-    ].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    assert.equal(items.join(";"), key);
-    // `assign` is the platform's (SPEC §3-§5): no GrowthBook items.
-    assert.deepEqual({ ...parsed.growthbook.features, ...parsed.growthbook.experiments }, {});
+    assert.equal(itemsOf(parsed), key);
+    // Every listed GrowthBook feature has its item in every key (SPEC §6).
+    assert.deepEqual(Object.keys(parsed.growthbook.features).sort(), [...config.edge.growthbook.features].sort());
     // Undeclared and malformed items around it change nothing; a Buffer reads the same.
     const noisy = `exp:gone=b;;exp:hero-banner-v2=zzz;ff:new-nav=maybe;junk;${key};exp:constructor=x`;
     assert.deepEqual(kraken.parseKey(noisy), parsed);
@@ -153,12 +213,6 @@ test("parseKey round-trips every key and ignores what the config does not declar
   assert.equal(kraken.parseKey("").experiments.constructor, undefined);
 });
 
-/** SPEC §6's percent-encoding, written again here: UTF-8, uppercase hex, all but A-Z a-z 0-9 -._~. */
-const percentEncode = (s) =>
-  [...Buffer.from(s, "utf8")]
-    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`))
-    .join("");
-const byteOrder = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 test("parseKey decodes the GrowthBook items of the core's keys to what GrowthBook's SDK computed", () => {
   const payload = readJson("config/growthbook.json");
@@ -229,13 +283,10 @@ test("parseKey decodes the GrowthBook items of the core's keys to what GrowthBoo
     assert.deepEqual({ ...parsed.growthbook.experiments }, experiments, where);
     tracked += Object.keys(experiments).length;
     // And back: the decoded items, encoded again, are the key's items.
-    const items = [
-      ...Object.entries(parsed.experiments).map(([k, v]) => `exp:${k}=${v}`),
-      ...Object.entries(parsed.flags).map(([k, v]) => `ff:${k}=${v}`),
-      ...Object.entries(parsed.growthbook.features).map(([k, v]) => `ff:${percentEncode(k)}=${percentEncode(JSON.stringify(v))}`),
-      ...Object.entries(parsed.growthbook.experiments).map(([k, v]) => `exp:${percentEncode(k)}=${percentEncode(v)}`),
-    ].sort(byteOrder);
-    assert.equal(items.join(";"), key, where);
+    assert.equal(itemsOf(parsed), key, where);
+    // And the package's own `assign` gives that key for the same request.
+    const mine = kraken.assign({ cookie: `kraken_uid=${r.unit}`, host: r.host, pageType: r.pageType, query: r.query, path: r.target.split("?")[0], country: r.country, device: r.device });
+    assert.equal(mine.key, key, where);
     // Undeclared GrowthBook items are ignored: lowercase hex, unknown features, unknown values.
     const noisy = `ff:no-such-feature=1;ff:deals-grid-columns=99;exp:${encodeURIComponent("hero-headline-ü-2026").toLowerCase()}=getaway;${key}`;
     assert.deepEqual(kraken.parseKey(noisy), parsed, where);
