@@ -2,7 +2,16 @@
 // declarations generated from config/: the names here are the config's.
 import { assign, configDigest, parseKey, type Assignment, type Experiments } from "@kraken/origin";
 
-const answer: Assignment = assign({ cookie: ["a=b", "kraken_uid=u1"], host: "www.example.ie", pageType: "home" });
+const answer: Assignment = assign({
+  cookie: ["a=b", "kraken_uid=u1"],
+  host: "www.example.ie",
+  pageType: "home",
+  path: "/hotel/42",
+  country: new Uint8Array([0x44, 0x45]),
+  device: ["mobile"],
+});
+// @ts-expect-error: the path is a header-like value, not a URL object
+assign({ path: new URL("https://example.ie/") });
 const { experiments, flags } = parseKey(answer.key);
 
 export const hero: string = experiments["hero-banner-v2"] === "b" ? "new hero" : "classic hero";
