@@ -199,7 +199,8 @@ pub fn emit(edge: &Edge, digest: &str) -> String {
     let tokens: TokenStream = quote! {
         use crate::model::{#(#imports),*};
 
-        /// Digest of the pruned config these tables were compiled from.
+        /// Digest of the pruned config these tables were compiled from, with the GrowthBook
+        /// payload's tables when there is one (`Kraken-Config`).
         pub const DIGEST: &str = #digest;
 
         pub static CONFIG: Config = Config {

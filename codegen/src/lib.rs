@@ -35,7 +35,8 @@ pub struct Compiled {
     pub source: String,
     /// The TypeScript declarations of the same config ([`emit_ts`]).
     pub typescript: String,
-    /// Digest of the pruned config, as in the source's header and `DIGEST`.
+    /// Digest of the pruned config (and of the GrowthBook tables, when there is a payload), as in
+    /// the source's header and `DIGEST`.
     pub digest: String,
     /// `kraken/src/generated/growthbook.rs` (SPEC §6; a disabled table without a payload).
     pub growthbook: String,
@@ -200,7 +201,18 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
         host_cases: edge.hosts.len(),
         page_types: edge.page_types.len(),
     };
-    let digest = emit::digest(&edge);
+    // The digest names everything that decides a key (`Kraken-Config`, the origin's
+    // `configDigest`): with a GrowthBook payload its compiled tables too, since their items share
+    // the key (SPEC §6). Without one it is the pruned platform config's alone, as before.
+    let digest = match &gb.summary {
+        None => emit::digest(&edge),
+        Some(_) => format!(
+            "{:032x}",
+            xxhash_rust::xxh3::xxh3_128(
+                format!("{}\n{}", emit::digest(&edge), gb.source).as_bytes()
+            )
+        ),
+    };
     let source = emit::emit(&edge, &digest);
     let typescript = emit_ts::emit(&edge, &digest, &gb.items);
     Ok(Compiled {

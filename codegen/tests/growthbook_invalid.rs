@@ -217,3 +217,36 @@ fn a_refused_payload_writes_nothing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `Kraken-Config` names everything that decides a key: a change to a listed feature changes the
+/// digest, and without a payload the digest is the platform config's alone.
+#[test]
+fn the_digest_covers_the_payload() {
+    let digest = |payload: Option<&str>| {
+        let sources = Sources::from_texts(
+            &read("experiments.json"),
+            &read("site-features.json"),
+            &edge(&["gb-banner"]),
+        );
+        let sources = match payload {
+            Some(p) => sources.with_growthbook(p),
+            None => sources,
+        };
+        let compiled = compile(&sources).unwrap();
+        assert!(
+            compiled
+                .source
+                .contains(&format!("pub const DIGEST: &str = \"{}\"", compiled.digest))
+        );
+        (compiled.digest, codegen::emit::digest(&compiled.edge))
+    };
+    let mut changed = payload();
+    changed["features"]["gb-banner"]["defaultValue"] = json!("on");
+    let (with, platform) = digest(Some(&payload().to_string()));
+    let (other, same_platform) = digest(Some(&changed.to_string()));
+    let (without, platform_only) = digest(None);
+    assert_eq!((&platform, &platform), (&same_platform, &platform_only));
+    assert_ne!(with, other, "a payload change must change the digest");
+    assert_ne!(with, platform);
+    assert_eq!(without, platform_only);
+}

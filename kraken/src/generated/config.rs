@@ -2,15 +2,16 @@
 // To regenerate, run in the repository root:
 //     cargo codegen generate
 // Inputs: config/experiments.json, config/site-features.json, config/edge.json
-// Pruned config: 31 experiments, 8 edge flags, 6 named host cases, 4 page types; digest 58a28d5222c125c278a3723847d5ddd6
+// Pruned config: 31 experiments, 8 edge flags, 6 named host cases, 4 page types; digest e9087fc9cd5ee574a32159b52d209204
 
 use crate::model::{
     Config, Experiment, Flag, FlagValue, HostCase, HostFlag, Layer, NO_RULES, PageType,
     Variation, flag_items,
 };
 
-/// Digest of the pruned config these tables were compiled from.
-pub const DIGEST: &str = "58a28d5222c125c278a3723847d5ddd6";
+/// Digest of the pruned config these tables were compiled from, with the GrowthBook
+/// payload's tables when there is one (`Kraken-Config`).
+pub const DIGEST: &str = "e9087fc9cd5ee574a32159b52d209204";
 
 pub static CONFIG: Config = Config {
     digest: DIGEST,
