@@ -167,28 +167,26 @@ fn evaluate_request(
 
 /// Writes the platform's items and the GrowthBook items into `key`, in byte order, each once.
 fn merge(platform: &[u8], config: &model::Config, items: &eval::Items, key: &mut impl KeyWriter) {
-    let mut ours = platform
-        .split(|&b| b == b';')
-        .filter(|i| !i.is_empty())
-        .peekable();
+    // Items are ASCII: platform items by construction, GrowthBook items percent-encoded. The
+    // platform key is checked once here rather than item by item.
+    let platform = std::str::from_utf8(platform).unwrap_or_default();
+    let mut ours = platform.split(';').filter(|i| !i.is_empty()).peekable();
     let mut theirs = items
         .iter()
-        .filter_map(|i| config.items.get(usize::from(i)))
-        .map(|s| s.as_bytes())
+        .filter_map(|i| config.items.get(usize::from(i)).copied())
         .peekable();
-    let mut write = |item: &[u8]| {
+    let mut write = |item: &str| {
         if !key.is_empty() {
             key.push_str(";");
         }
-        // Items are ASCII: platform items by construction, GrowthBook items percent-encoded.
-        key.push_str(std::str::from_utf8(item).unwrap_or_default());
+        key.push_str(item);
     };
     loop {
         let next = match (ours.peek(), theirs.peek()) {
             (None, None) => break,
             (Some(_), None) => ours.next(),
             (None, Some(_)) => theirs.next(),
-            (Some(a), Some(b)) => match a.cmp(b) {
+            (Some(a), Some(b)) => match a.as_bytes().cmp(b.as_bytes()) {
                 std::cmp::Ordering::Less => ours.next(),
                 std::cmp::Ordering::Greater => theirs.next(),
                 std::cmp::Ordering::Equal => {

@@ -507,7 +507,12 @@ pub fn emit(c: &Cond) -> TokenStream {
         }
         Cond::Path(p, tests) => {
             let tests = emit_tests(tests);
-            quote! { { let v = get_path(a, #p); #tests } }
+            // An undotted path is one attribute: no split at request time.
+            if p.contains('.') {
+                quote! { { let v = get_path(a, #p); #tests } }
+            } else {
+                quote! { { let v = a.attribute(#p); #tests } }
+            }
         }
         Cond::Const(b) => quote! { #b },
     }

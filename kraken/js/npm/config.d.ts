@@ -2,10 +2,10 @@
 // To regenerate, run in the repository root:
 //     cargo codegen generate
 // Inputs: config/experiments.json, config/site-features.json, config/edge.json, config/growthbook.json
-// Pruned config: 31 experiments, 8 edge flags; digest e9087fc9cd5ee574a32159b52d209204
+// Pruned config: 31 experiments, 8 edge flags; digest f961c9ba954cbb4707bde3a51b74c992
 
 /** Digest of the pruned config the package was built from (`configDigest`). */
-export type ConfigDigest = "e9087fc9cd5ee574a32159b52d209204";
+export type ConfigDigest = "f961c9ba954cbb4707bde3a51b74c992";
 
 /** Every experiment the edge can assign, to one of its variations. */
 export interface Experiments {

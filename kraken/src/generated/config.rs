@@ -2,7 +2,7 @@
 // To regenerate, run in the repository root:
 //     cargo codegen generate
 // Inputs: config/experiments.json, config/site-features.json, config/edge.json
-// Pruned config: 31 experiments, 8 edge flags, 6 named host cases, 4 page types; digest e9087fc9cd5ee574a32159b52d209204
+// Pruned config: 31 experiments, 8 edge flags, 6 named host cases, 4 page types; digest f961c9ba954cbb4707bde3a51b74c992
 
 use crate::model::{
     Config, Experiment, Flag, FlagValue, HostCase, HostFlag, Layer, NO_RULES, PageType,
@@ -11,7 +11,7 @@ use crate::model::{
 
 /// Digest of the pruned config these tables were compiled from, with the GrowthBook
 /// payload's tables when there is one (`Kraken-Config`).
-pub const DIGEST: &str = "e9087fc9cd5ee574a32159b52d209204";
+pub const DIGEST: &str = "f961c9ba954cbb4707bde3a51b74c992";
 
 pub static CONFIG: Config = Config {
     digest: DIGEST,

@@ -1996,37 +1996,37 @@ static EXP_DESTINATION_SORT_0: Experiment = Experiment {
 };
 fn cond_0(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "host");
+        let v = a.attribute("host");
         ops::is_in(&v, &[Value::Str("www.example.de"), Value::Str("example.de")])
     }
 }
 fn cond_1(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "deviceType");
+        let v = a.attribute("deviceType");
         ops::is_in(&v, &[Value::Str("mobile"), Value::Str("tablet")])
     }
 }
 fn cond_2(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "deviceType");
+        let v = a.attribute("deviceType");
         ops::concat_eq(&v, "desktop")
     }
 }
 fn cond_3(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "country");
+        let v = a.attribute("country");
         ops::is_in(&v, &[Value::Str("JP")])
     }
 }
 fn cond_4(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "country");
+        let v = a.attribute("country");
         ops::is_in(&v, &[Value::Str("DE"), Value::Str("AT"), Value::Str("CH")])
     }
 }
 fn cond_5(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "url");
+        let v = a.attribute("url");
         {
             /// /utm_medium=email/
             static RE: Dfa = Dfa {
@@ -2063,13 +2063,13 @@ fn cond_5(a: &dyn Attributes) -> bool {
 }
 fn cond_6(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "country");
+        let v = a.attribute("country");
         ops::concat_eq(&v, "FR")
     }
 }
 fn cond_7(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "country");
+        let v = a.attribute("country");
         !ops::is_in(
             &v,
             &[Value::Str("DE"), Value::Str("AT"), Value::Str("CH"), Value::Str("FR")],
@@ -2078,7 +2078,7 @@ fn cond_7(a: &dyn Attributes) -> bool {
 }
 fn cond_8(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "id");
+        let v = a.attribute("id");
         ops::is_in(
             &v,
             &[
@@ -2092,11 +2092,11 @@ fn cond_8(a: &dyn Attributes) -> bool {
 }
 fn cond_9(a: &dyn Attributes) -> bool {
     ({
-        let v = get_path(a, "deviceType");
+        let v = a.attribute("deviceType");
         ops::concat_eq(&v, "mobile")
     }
         && {
-            let v = get_path(a, "host");
+            let v = a.attribute("host");
             ops::is_in(
                 &v,
                 &[
@@ -2109,13 +2109,13 @@ fn cond_9(a: &dyn Attributes) -> bool {
 }
 fn cond_10(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "deviceType");
+        let v = a.attribute("deviceType");
         ops::concat_eq(&v, "mobile")
     }
 }
 fn cond_11(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "query");
+        let v = a.attribute("query");
         {
             /// /utm_source=newsletter/
             static RE: Dfa = Dfa {
@@ -2163,7 +2163,7 @@ fn cond_11(a: &dyn Attributes) -> bool {
 }
 fn cond_12(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "url");
+        let v = a.attribute("url");
         {
             /// /^https://(www\.)?example\.com//
             static RE: Dfa = Dfa {
@@ -2220,7 +2220,7 @@ fn cond_12(a: &dyn Attributes) -> bool {
 }
 fn cond_13(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "host");
+        let v = a.attribute("host");
         {
             /// /^(www\.)?example\.(co\.uk|ie)(:\d+)?$/
             static RE: Dfa = Dfa {
@@ -2271,7 +2271,7 @@ fn cond_13(a: &dyn Attributes) -> bool {
 }
 fn cond_14(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "id");
+        let v = a.attribute("id");
         !ops::is_in(
             &v,
             &[
@@ -2286,7 +2286,7 @@ fn cond_14(a: &dyn Attributes) -> bool {
 }
 fn cond_15(a: &dyn Attributes) -> bool {
     ({
-        let v = get_path(a, "id");
+        let v = a.attribute("id");
         ops::is_in(
             &v,
             &[
@@ -2298,7 +2298,7 @@ fn cond_15(a: &dyn Attributes) -> bool {
         )
     }
         || {
-            let v = get_path(a, "query");
+            let v = a.attribute("query");
             {
                 /// /(^|[?&])qa=1(&|$)/
                 static RE: Dfa = Dfa {
@@ -2324,13 +2324,13 @@ fn cond_15(a: &dyn Attributes) -> bool {
 }
 fn cond_16(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "country");
+        let v = a.attribute("country");
         ops::concat_eq(&v, "CN")
     }
 }
 fn cond_17(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "host");
+        let v = a.attribute("host");
         {
             /// /(^|\.)example\.(com|ie)$/
             static RE: Dfa = Dfa {
@@ -2365,7 +2365,7 @@ fn cond_17(a: &dyn Attributes) -> bool {
 }
 fn cond_18(a: &dyn Attributes) -> bool {
     {
-        let v = get_path(a, "path");
+        let v = a.attribute("path");
         {
             /// /^/hotel/\d+/
             static RE: Dfa = Dfa {

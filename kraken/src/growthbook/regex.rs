@@ -30,31 +30,36 @@ impl Dfa {
         if self.matches[usize::from(state)] {
             return true;
         }
-        for c in text.chars() {
-            let mut utf8 = [0; 4];
-            let bytes = c.encode_utf8(&mut utf8).as_bytes();
-            let mut units = [0u16; 2];
-            let wide = bytes.len() == 4;
-            if wide {
-                c.encode_utf16(&mut units);
-            }
-            let mut buf = [0u8; 6];
-            let bytes: &[u8] = if wide {
-                for (i, u) in units.iter().enumerate() {
-                    // A surrogate's three-byte form: 1110xxxx 10xxxxxx 10xxxxxx.
-                    buf[3 * i] = 0xe0 | (u >> 12) as u8;
-                    buf[3 * i + 1] = 0x80 | ((u >> 6) & 0x3f) as u8;
-                    buf[3 * i + 2] = 0x80 | (u & 0x3f) as u8;
-                }
-                &buf
-            } else {
-                bytes
-            };
-            for &b in bytes {
+        // Below U+10000 a character's UTF-8 bytes are its code unit's form: stepped as they are.
+        // Only a four-byte character (lead byte 0xf0 and up) becomes two surrogate forms.
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0xf0 {
                 if let Some(result) = step(b, &mut state) {
                     return result;
                 }
+                i += 1;
+                continue;
             }
+            let c = text[i..].chars().next().unwrap_or_default();
+            let mut units = [0u16; 2];
+            c.encode_utf16(&mut units);
+            for u in units {
+                // A surrogate's three-byte form: 1110xxxx 10xxxxxx 10xxxxxx.
+                let form = [
+                    0xe0 | (u >> 12) as u8,
+                    0x80 | ((u >> 6) & 0x3f) as u8,
+                    0x80 | (u & 0x3f) as u8,
+                ];
+                for b in form {
+                    if let Some(result) = step(b, &mut state) {
+                        return result;
+                    }
+                }
+            }
+            i += 4;
         }
         self.matches[usize::from(self.eoi[usize::from(state)])]
     }
