@@ -130,38 +130,33 @@ pub fn compile(sources: &Sources) -> Result<Compiled, Vec<Diagnostic>> {
             message,
         });
     }
-    // The cache-variant budget: over it, the config is refused unless the budget only warns.
+    // edge.json's limits: a config past one is refused, or only warned about in warn mode.
+    let mut limit = |path: &str, warn_only: bool, messages: Vec<String>| {
+        let severity = if warn_only {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        diagnostics.extend(messages.into_iter().map(|message| Diagnostic {
+            severity,
+            file: sources.edge.0.clone(),
+            path: path.into(),
+            message,
+        }));
+    };
+    // The cache-variant budget.
     let budget = budget::rows(&edge);
     if let Some(max) = settings.max_variants {
-        let severity = if settings.max_variants_warn_only {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        for message in budget::over_budget(&budget, max) {
-            diagnostics.push(Diagnostic {
-                severity,
-                file: sources.edge.0.clone(),
-                path: "max_variants".into(),
-                message,
-            });
-        }
+        let over = budget::over_budget(&budget, max);
+        limit("max_variants", settings.max_variants_warn_only, over);
     }
-    // The forecast floor: a page type less cacheable than it is refused (or warned about).
+    // The forecast floor: a page type less cacheable than it.
     if let Some(floor) = &settings.min_hit_ratio {
-        let severity = if floor.warn_only {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        for message in forecast::below_floor(&edge, floor) {
-            diagnostics.push(Diagnostic {
-                severity,
-                file: sources.edge.0.clone(),
-                path: "min_hit_ratio".into(),
-                message,
-            });
-        }
+        limit(
+            "min_hit_ratio",
+            floor.warn_only,
+            forecast::below_floor(&edge, floor),
+        );
     }
     // The GrowthBook stage (SPEC §6), beside the platform's: its items share the key.
     let flag_keys: Vec<String> = edge.flags.iter().map(|f| f.key.clone()).collect();
