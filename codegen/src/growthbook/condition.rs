@@ -112,20 +112,74 @@ pub fn inherited(name: &str, nested: bool) -> bool {
 /// A refusal: the JSON path inside the condition and the reason.
 pub type Refusal = (String, String);
 
+/// Deepest nesting of one condition, counting operators, values, and the saved groups and
+/// `$elemMatch` conditions it expands (docs/growthbook.md): the compiler and the generated
+/// expression both nest this deep.
+pub const MAX_DEPTH: usize = 128;
+/// Most nodes one condition may expand to: saved groups using saved groups can double it at
+/// each step.
+pub const MAX_NODES: usize = 100_000;
+
 /// What compiling conditions needs from the payload.
 pub struct Compiler<'p> {
     pub saved_groups: Option<&'p Json>,
     /// Top-level attribute names the conditions read (for the warning on unknown ones).
     pub attributes: BTreeSet<String>,
+    /// Nesting at the cursor and nodes so far, of the condition being compiled.
+    depth: usize,
+    nodes: usize,
 }
 
-impl Compiler<'_> {
+impl<'p> Compiler<'p> {
+    pub fn new(saved_groups: Option<&'p Json>) -> Self {
+        Self {
+            saved_groups,
+            attributes: BTreeSet::new(),
+            depth: 0,
+            nodes: 0,
+        }
+    }
+
     /// Compiles condition `j` found at `path`.
     pub fn condition(&mut self, j: &Json, path: &str) -> Result<Cond, Refusal> {
+        (self.depth, self.nodes) = (0, 0);
         self.cond(j, path, &mut Vec::new())
     }
 
+    /// Counts one level and `nodes` nodes at `path`; refuses past the limits.
+    fn enter(&mut self, path: &str, nodes: usize) -> Result<(), Refusal> {
+        self.depth += 1;
+        self.nodes += nodes;
+        if self.depth > MAX_DEPTH {
+            return Err((
+                path.into(),
+                format!(
+                    "condition nested more than {MAX_DEPTH} deep (saved groups and $elemMatch included)"
+                ),
+            ));
+        }
+        if self.nodes > MAX_NODES {
+            return Err((
+                path.into(),
+                format!("condition expands to more than {MAX_NODES} nodes (saved groups included)"),
+            ));
+        }
+        Ok(())
+    }
+
     fn cond(&mut self, j: &Json, path: &str, visited: &mut Vec<String>) -> Result<Cond, Refusal> {
+        self.enter(path, 1)?;
+        let c = self.cond_at(j, path, visited);
+        self.depth -= 1;
+        c
+    }
+
+    fn cond_at(
+        &mut self,
+        j: &Json,
+        path: &str,
+        visited: &mut Vec<String>,
+    ) -> Result<Cond, Refusal> {
         let Json::Obj(entries) = j else {
             return Err((
                 path.into(),
@@ -227,6 +281,8 @@ impl Compiler<'_> {
                     return Ok(Cond::Const(false));
                 };
                 self.path(&key, here)?;
+                self.enter(here, values.len())?;
+                self.depth -= 1;
                 Ok(Cond::Path(key, vec![Test::In(values.clone(), false)]))
             }
             Some(Json::Str(t)) if t == "condition" => match entry.get("condition") {
@@ -244,6 +300,18 @@ impl Compiler<'_> {
 
     /// `evalConditionValue(v, ·)`.
     fn value(&mut self, v: &Json, here: &str, insensitive: bool) -> Result<Vec<Test>, Refusal> {
+        let items = match v {
+            Json::Arr(items) => items.len(),
+            Json::Obj(entries) => entries.len(),
+            _ => 0,
+        };
+        self.enter(here, 1 + items)?;
+        let tests = self.value_at(v, here, insensitive);
+        self.depth -= 1;
+        tests
+    }
+
+    fn value_at(&mut self, v: &Json, here: &str, insensitive: bool) -> Result<Vec<Test>, Refusal> {
         Ok(match v {
             Json::Str(c) if insensitive => vec![Test::ConcatEqFolded(c.to_lowercase())],
             Json::Str(c) => vec![Test::ConcatEq(c.clone())],
@@ -264,6 +332,10 @@ impl Compiler<'_> {
     }
 
     fn operator(&mut self, op: &str, e: &Json, here: &str) -> Result<Test, Refusal> {
+        if let Json::Arr(items) = e {
+            self.enter(here, items.len())?;
+            self.depth -= 1;
+        }
         let rel = |op: &str| match op {
             "lt" => Some(Relation::Lt),
             "lte" => Some(Relation::Lte),
@@ -331,11 +403,12 @@ impl Compiler<'_> {
                     Test::ElemMatchValue(self.value(e, here, false)?)
                 }
                 Json::Obj(_) => {
-                    let mut inner = Compiler {
-                        saved_groups: self.saved_groups,
-                        attributes: BTreeSet::new(),
-                    };
-                    Test::ElemMatch(Box::new(inner.cond(e, here, &mut Vec::new())?))
+                    // Its own attributes (the element's), the same depth and node budget.
+                    let mut inner = Compiler::new(self.saved_groups);
+                    (inner.depth, inner.nodes) = (self.depth, self.nodes);
+                    let c = inner.cond(e, here, &mut Vec::new());
+                    self.nodes = inner.nodes;
+                    Test::ElemMatch(Box::new(c?))
                 }
                 other => {
                     return Err((

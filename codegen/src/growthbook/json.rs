@@ -263,6 +263,8 @@ impl Parser<'_> {
     fn object(&mut self) -> Result<Json, String> {
         self.i += 1;
         let mut entries: Vec<(String, Json)> = Vec::new();
+        // Where each key is in `entries`: a linear search per key is quadratic in the keys.
+        let mut at: std::collections::HashMap<String, usize> = Default::default();
         self.ws();
         if !self.eat(b'}') {
             loop {
@@ -277,9 +279,12 @@ impl Parser<'_> {
                 }
                 self.ws();
                 let value = self.value()?;
-                match entries.iter_mut().find(|(k, _)| *k == key) {
-                    Some(entry) => entry.1 = value,
-                    None => entries.push((key, value)),
+                match at.get(&key) {
+                    Some(&i) => entries[i].1 = value,
+                    None => {
+                        at.insert(key.clone(), entries.len());
+                        entries.push((key, value));
+                    }
                 }
                 self.ws();
                 if self.eat(b'}') {

@@ -85,18 +85,43 @@ fn canonical(u: u16) -> u16 {
     }
 }
 
+/// Each code unit that shares its canonical form with others, and those others, by unit:
+/// computed once, so a case-insensitive class costs its size, not a scan of all 65,536 units.
+fn partners() -> &'static [(u16, Vec<u16>)] {
+    static PARTNERS: std::sync::OnceLock<Vec<(u16, Vec<u16>)>> = std::sync::OnceLock::new();
+    PARTNERS.get_or_init(|| {
+        let mut by_canon: std::collections::BTreeMap<u16, Vec<u16>> = Default::default();
+        for u in 0..=0xffffu16 {
+            by_canon.entry(canonical(u)).or_default().push(u);
+        }
+        let mut out: Vec<(u16, Vec<u16>)> = Vec::new();
+        for units in by_canon.values().filter(|us| us.len() > 1) {
+            for &u in units {
+                out.push((u, units.iter().copied().filter(|&w| w != u).collect()));
+            }
+        }
+        out.sort();
+        out
+    })
+}
+
 /// Every unit whose canonical form is that of some unit of `set`.
 fn case_close(set: &Units) -> Units {
-    let mut canon = vec![false; 0x10000];
-    for &(a, b) in set {
-        for u in a..=b {
-            canon[usize::from(canonical(u))] = true;
-        }
-    }
-    let mut out = Vec::new();
-    for u in 0..=0xffffu16 {
-        if canon[usize::from(canonical(u))] {
-            out.push((u, u));
+    let mut out = set.clone();
+    for (u, others) in partners() {
+        let inside = set
+            .binary_search_by(|&(a, b)| {
+                if b < *u {
+                    std::cmp::Ordering::Less
+                } else if a > *u {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok();
+        if inside {
+            out.extend(others.iter().map(|&w| (w, w)));
         }
     }
     normalise(out)
@@ -105,6 +130,8 @@ fn case_close(set: &Units) -> Units {
 struct Parser<'a> {
     s: Vec<u16>,
     i: usize,
+    /// Groups open at the cursor (bounded: the parser and the automaton builders recurse).
+    depth: usize,
     icase: bool,
     pattern: &'a str,
 }
@@ -288,6 +315,13 @@ impl Parser<'_> {
 
     fn group(&mut self) -> R<Node> {
         self.i += 1;
+        self.depth += 1;
+        if self.depth > MAX_GROUP_DEPTH {
+            return Err(format!(
+                "/{}/: groups nested more than {MAX_GROUP_DEPTH} deep; refused",
+                self.pattern
+            ));
+        }
         if self.eat('?') {
             match self.peek().map(|c| c as u8 as char) {
                 Some(':') => self.i += 1,
@@ -323,6 +357,7 @@ impl Parser<'_> {
         if !self.eat(')') {
             return Err(self.invalid("unterminated group"));
         }
+        self.depth -= 1;
         Ok(inner)
     }
 
@@ -524,12 +559,49 @@ pub struct Tables {
 
 /// Most DFA states a pattern may compile to.
 const MAX_STATES: usize = 4096;
+/// Deepest group nesting of a pattern (docs/growthbook.md).
+pub const MAX_GROUP_DEPTH: usize = 64;
+/// Longest pattern, in UTF-16 code units (docs/growthbook.md).
+pub const MAX_PATTERN_UNITS: usize = 4096;
+/// Heap the automaton builders may use per pattern: a pattern needing more (nested counted
+/// repetitions, `(a|b)*a(a|b){20}`) is refused instead of exhausting time and memory.
+const BUILD_BYTES: usize = 4 << 20;
 
-/// Compiles `pattern` with `insensitive` (the `i` flag).
+/// Compiles `pattern` with `insensitive` (the `i` flag). Results are memoised: saved groups
+/// can repeat one pattern many times.
 pub fn compile(pattern: &str, insensitive: bool) -> Result<Tables, String> {
+    type Memo = std::collections::HashMap<(String, bool), Result<Tables, String>>;
+    thread_local! {
+        static MEMO: std::cell::RefCell<Memo> = Default::default();
+    }
+    let key = (pattern.to_owned(), insensitive);
+    if let Some(r) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
+        return r;
+    }
+    let r = build(pattern, insensitive);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        // Bounded, for long-running callers (fuzzing, tests).
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(key, r.clone());
+    });
+    r
+}
+
+fn build(pattern: &str, insensitive: bool) -> Result<Tables, String> {
+    let units: Vec<u16> = pattern.encode_utf16().collect();
+    if units.len() > MAX_PATTERN_UNITS {
+        return Err(format!(
+            "a pattern of {} UTF-16 code units, more than the {MAX_PATTERN_UNITS} codegen compiles",
+            units.len()
+        ));
+    }
     let mut p = Parser {
-        s: pattern.encode_utf16().collect(),
+        s: units,
         i: 0,
+        depth: 0,
         icase: insensitive,
         pattern,
     };
@@ -540,6 +612,7 @@ pub fn compile(pattern: &str, insensitive: bool) -> Result<Tables, String> {
     let nfa = thompson::Compiler::new()
         .configure(
             thompson::Config::new()
+                .nfa_size_limit(Some(BUILD_BYTES))
                 .utf8(false)
                 .which_captures(thompson::WhichCaptures::None),
         )
@@ -548,6 +621,8 @@ pub fn compile(pattern: &str, insensitive: bool) -> Result<Tables, String> {
     let dfa = dense::Builder::new()
         .configure(
             dense::Config::new()
+                .dfa_size_limit(Some(BUILD_BYTES))
+                .determinize_size_limit(Some(BUILD_BYTES))
                 .start_kind(StartKind::Unanchored)
                 .minimize(true),
         )

@@ -163,10 +163,7 @@ pub fn read(root: &Json, listed: &[String]) -> Result<Payload, Vec<Refusal>> {
             )]);
         }
     };
-    let mut compiler = Compiler {
-        saved_groups,
-        attributes: Default::default(),
-    };
+    let mut compiler = Compiler::new(saved_groups);
     let mut order: Vec<String> = Vec::new();
     for key in listed {
         if !order.contains(key) {
@@ -428,10 +425,7 @@ fn rule(
                 // `evalCondition({value}, parentCondition.condition || {})`.
                 let cond = match p.get("condition") {
                     Some(c) if c.truthy() => {
-                        let mut inner = Compiler {
-                            saved_groups: compiler.saved_groups,
-                            attributes: Default::default(),
-                        };
+                        let mut inner = Compiler::new(compiler.saved_groups);
                         match inner.condition(c, &format!("{ppath}.condition")) {
                             Ok(c) => c,
                             Err(e) => {
