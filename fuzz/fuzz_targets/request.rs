@@ -1,19 +1,25 @@
 //! Fuzz target: request handling in the core over the committed config. Input lines, each tagged
 //! by its first byte: `c` a Cookie header (repeatable), `h` Host, `k` Kraken-Host (which wins
 //! over Host whenever present, SPEC §3), `p` Kraken-Page-Type, `q` the
-//! query, `r` the random bytes a minted id is made from; a missing line is a missing header.
+//! query, `r` the random bytes a minted id is made from, `t` the request target (`/path?q` or
+//! an absolute URI), `y` Kraken-Country, `d` Kraken-Device; a missing line is a missing header.
 //! `assign` must not panic, the key must parse back into what the config declares, and the
-//! service's `assign_into` must write the same key.
+//! service's `assign_into` must write the same key. The GrowthBook path
+//! (`growthbook_assign::assign_into` with the committed `GROWTHBOOK`) must keep every platform
+//! item and add only declared items (`GROWTHBOOK.items`), in byte order, each once, one per
+//! listed feature.
 #![no_main]
 
+use kraken::growthbook_assign::EdgeRequest;
 use kraken::model::{Experiment, HostCase, PageType};
 use kraken::request::normalise_host;
-use kraken::{Assignment, CONFIG, InlineKey, RequestInput, assign, assign_into};
+use kraken::{Assignment, CONFIG, GROWTHBOOK, InlineKey, RequestInput, assign, assign_into};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let (mut cookies, mut host, mut kraken_host, mut page_type, mut query, mut random) =
         (Vec::new(), None, None, None, None, [0u8; 16]);
+    let mut edge = EdgeRequest::default();
     for line in data.split(|&b| b == b'\n') {
         let Some((&tag, value)) = line.split_first() else {
             continue;
@@ -28,6 +34,9 @@ fuzz_target!(|data: &[u8]| {
                 let n = value.len().min(16);
                 random[..n].copy_from_slice(&value[..n]);
             }
+            b't' => edge.target = Some(value),
+            b'y' => edge.country = Some(value),
+            b'd' => edge.device = Some(value),
             _ => {}
         }
     }
@@ -55,7 +64,56 @@ fuzz_target!(|data: &[u8]| {
         "assign_into differs"
     );
     assert_eq!((unit.id, unit.minted), (assignment.unit, assignment.minted));
+    check_growthbook(&input, &edge, random, &assignment);
 });
+
+/// The GrowthBook path: the platform's items and declared GrowthBook items, merged.
+fn check_growthbook(
+    input: &RequestInput<'_>,
+    edge: &EdgeRequest<'_>,
+    random: [u8; 16],
+    platform: &Assignment,
+) {
+    let mut key = InlineKey::<16>::default();
+    let unit = kraken::growthbook_assign::assign_into(
+        &CONFIG,
+        &GROWTHBOOK,
+        input,
+        edge,
+        || random,
+        &mut key,
+    );
+    assert_eq!((unit.id, unit.minted), (platform.unit, platform.minted));
+    let key = std::str::from_utf8(key.as_bytes()).expect("the key is text");
+    let items: Vec<&str> = key.split(';').filter(|i| !i.is_empty()).collect();
+    assert_eq!(items.len(), key.split(';').count(), "empty item in {key:?}");
+    for pair in items.windows(2) {
+        assert!(
+            pair[0] < pair[1],
+            "items out of order or repeated in {key:?}"
+        );
+    }
+    let ours: Vec<&str> = platform.key.split(';').filter(|i| !i.is_empty()).collect();
+    for item in &ours {
+        assert!(items.contains(item), "platform item {item} lost in {key:?}");
+    }
+    for item in &items {
+        assert!(
+            ours.contains(item) || GROWTHBOOK.items.contains(item),
+            "{item}: neither a platform item nor a declared GrowthBook item in {key:?}"
+        );
+    }
+    if GROWTHBOOK.enabled {
+        for listed in GROWTHBOOK.listed {
+            let n = listed
+                .items
+                .iter()
+                .filter(|&&i| items.contains(&GROWTHBOOK.items[usize::from(i)]))
+                .count();
+            assert_eq!(n, 1, "a listed feature with {n} items in {key:?}");
+        }
+    }
+}
 
 fn check_unit(input: &RequestInput<'_>, a: &Assignment, random: [u8; 16]) {
     let unit = a.unit.as_bytes();

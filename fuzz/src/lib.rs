@@ -2,4 +2,6 @@
 //! small config model for structured fuzzing.
 
 pub mod compiled;
+pub mod growthbook;
 pub mod model;
+pub mod mutate;
