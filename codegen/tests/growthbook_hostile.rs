@@ -211,3 +211,60 @@ fn many_keys_in_one_object_are_not_quadratic() {
     );
     run(&text).expect("compiles");
 }
+
+#[test]
+fn a_chain_of_prerequisite_diamonds_is_checked_in_linear_time() {
+    // f uses p0 twice, p0 uses p1 twice, ...: the cycle check followed all 2^40 paths.
+    let mut features = serde_json::Map::new();
+    let rule = |parent: String| json!({"force": "on", "parentConditions": [{"id": parent, "condition": {"value": true}}]});
+    features.insert(
+        "f".into(),
+        json!({"defaultValue": "off", "rules": [rule("p0".into()), rule("p0".into())]}),
+    );
+    for i in 0..40 {
+        let next = format!("p{}", i + 1);
+        features.insert(
+            format!("p{i}"),
+            json!({"defaultValue": true, "rules": [rule(next.clone()), rule(next)]}),
+        );
+    }
+    features.insert("p40".into(), json!({"defaultValue": true}));
+    let r = run(&json!({"features": features}).to_string());
+    assert!(r.is_ok(), "{r:?}");
+    // A cycle is still found, and named from where it starts.
+    features.insert(
+        "p40".into(),
+        json!({"defaultValue": true, "rules": [rule("p39".into())]}),
+    );
+    refused(
+        &json!({"features": features}).to_string(),
+        "features.p39",
+        "cyclic prerequisite: p39 -> p40 -> p39",
+    );
+}
+
+#[test]
+fn many_listed_features_are_not_quadratic() {
+    let n = 20_000;
+    let features: serde_json::Map<String, Value> = (0..n)
+        .map(|i| (format!("f{i}"), json!({"defaultValue": i})))
+        .collect();
+    let listed: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+    let edge = json!({"page_types": ["home"], "growthbook": {"features": listed}}).to_string();
+    let page_types = ["home".to_owned()];
+    let payload = json!({"features": features}).to_string();
+    let input = Input {
+        payload: Some(("config/growthbook.json", &payload)),
+        edge: ("config/edge.json", &edge),
+        page_types: &page_types,
+        flag_keys: &[],
+        experiment_keys: &[],
+        key: None,
+        edge_attributes: true,
+    };
+    let errors = compile(&input).expect_err("over the item limit");
+    assert!(
+        errors[0].message.contains("more than the 2048"),
+        "{errors:?}"
+    );
+}

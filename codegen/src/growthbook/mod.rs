@@ -176,9 +176,12 @@ pub fn compile(input: &Input<'_>) -> Result<Compiled, Vec<Diagnostic>> {
     decrypt::decrypt_payload(&mut root, input.key, file)?;
     let listed_keys = listed_keys.unwrap_or_default();
     let mut errors = Vec::new();
-    let features = root.get("features");
+    let features: std::collections::HashSet<&str> = match root.get("features") {
+        Some(Json::Obj(entries)) => entries.iter().map(|(k, _)| k.as_str()).collect(),
+        _ => Default::default(),
+    };
     for (i, key) in listed_keys.iter().enumerate() {
-        if features.and_then(|f| f.get(key)).is_none() {
+        if !features.contains(key.as_str()) {
             errors.push(error(
                 input.edge.0,
                 format!("growthbook.features[{i}]"),
