@@ -307,7 +307,9 @@ pub fn payload(u: &mut Unstructured<'_>, sample: &Value) -> Result<String> {
             }
             4 => node(u, &mut sample.clone())?.clone(),
             5 => {
-                root["savedGroups"] = saved_groups(u)?;
+                if let Value::Object(map) = &mut root {
+                    map.insert("savedGroups".into(), saved_groups(u)?);
+                }
                 json!({ "$savedGroup": { "id": "g0" } })
             }
             _ => json!({ "path": { "$regex": pattern(u)? } }),
