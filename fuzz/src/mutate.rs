@@ -292,9 +292,18 @@ fn saved_groups(u: &mut Unstructured<'_>) -> Result<Value> {
     Ok(Value::Object(groups))
 }
 
-/// The sample payload with one to four random mutations, as JSON text.
-pub fn payload(u: &mut Unstructured<'_>, sample: &Value) -> Result<String> {
+/// The sample payload with one to four random mutations, as JSON text, and one to three of its
+/// features to list (compiling all twenty is slow): most mutations land in those.
+pub fn payload(u: &mut Unstructured<'_>, sample: &Value) -> Result<(String, Vec<String>)> {
     let mut root = sample.clone();
+    let keys: Vec<String> = sample["features"]
+        .as_object()
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut listed = Vec::new();
+    for _ in 0..u.int_in_range(1..=3)? {
+        listed.push(u.choose(&keys)?.clone());
+    }
     let mut deep = Vec::new();
     for _ in 0..u.int_in_range(1..=4)? {
         let with = match u.int_in_range(0..=6)? {
@@ -314,7 +323,14 @@ pub fn payload(u: &mut Unstructured<'_>, sample: &Value) -> Result<String> {
             }
             _ => json!({ "path": { "$regex": pattern(u)? } }),
         };
-        *node(u, &mut root)? = with;
+        let pick = u.choose(&listed)?.clone();
+        let in_feature = u.ratio(3, 4)?;
+        // `root` may no longer be an object: look before indexing.
+        let target = match root.get_mut("features").and_then(|f| f.get_mut(pick.as_str())) {
+            Some(feature) if in_feature => feature,
+            _ => &mut root,
+        };
+        *node(u, target)? = with;
     }
     let mut text = root.to_string();
     for (marker, raw) in MARKERS {
@@ -323,5 +339,5 @@ pub fn payload(u: &mut Unstructured<'_>, sample: &Value) -> Result<String> {
     for (i, raw) in deep.iter().enumerate() {
         text = text.replace(&format!("\"\u{E004}{i}\""), raw);
     }
-    Ok(text)
+    Ok((text, listed))
 }
