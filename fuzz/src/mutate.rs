@@ -326,7 +326,10 @@ pub fn payload(u: &mut Unstructured<'_>, sample: &Value) -> Result<(String, Vec<
         let pick = u.choose(&listed)?.clone();
         let in_feature = u.ratio(3, 4)?;
         // `root` may no longer be an object: look before indexing.
-        let target = match root.get_mut("features").and_then(|f| f.get_mut(pick.as_str())) {
+        let target = match root
+            .get_mut("features")
+            .and_then(|f| f.get_mut(pick.as_str()))
+        {
             Some(feature) if in_feature => feature,
             _ => &mut root,
         };
