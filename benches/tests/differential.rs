@@ -9,9 +9,8 @@
 
 use kraken_benches::{Interpreter, Shape, generate};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use testkit::scratch::{self, write_if_changed};
 use testkit::{Case, Declared, DeclaredExperiment, DeclaredFlag, cases, hex, repo_root};
 
 /// Requests per config.
@@ -133,7 +132,7 @@ fn generated_code_matches_the_interpreter() {
             );
         }
     }
-    let output = run(&binary, &input);
+    let output = scratch::run(&binary, &input);
     let mut lines = output.lines();
     let mut failures = Vec::new();
     let (mut compared, mut with_experiments, mut minted) = (0, 0, 0);
@@ -197,35 +196,13 @@ fn show(c: &Case) -> String {
 
 /// Writes the throwaway crate around the generated modules and builds it.
 fn build(krate: &Path, target: &Path, modules: &[String]) -> PathBuf {
-    let kraken = repo_root().join("kraken");
-    let manifest = format!(
-        r#"# Written by benches/tests/differential.rs; rewritten on every run.
-[package]
-name = "kraken-differential"
-version = "0.0.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-kraken = {{ path = {kraken:?} }}
-
-# Quick to build, and arithmetic overflow in the core still panics.
-[profile.release]
-opt-level = 1
-debug-assertions = true
-overflow-checks = true
-incremental = true
-
-# Not a member of the repository's workspace.
-[workspace]
-"#,
-        kraken = kraken.to_str().expect("UTF-8 repository path"),
+    scratch::manifest(
+        krate,
+        "kraken-differential",
+        "benches/tests/differential.rs",
+        // Quick to build, and arithmetic overflow in the core still panics.
+        "[profile.release]\nopt-level = 1\ndebug-assertions = true\noverflow-checks = true\nincremental = true\n",
     );
-    write_if_changed(&krate.join("Cargo.toml"), &manifest);
-    // The repository's lock pins the same dependency versions the outer build uses.
-    if let Ok(lock) = std::fs::read_to_string(repo_root().join("Cargo.lock")) {
-        write_if_changed(&krate.join("Cargo.lock"), &lock);
-    }
     let mut main = String::from(
         "//! Reads `config hex(cookie) hex(host) hex(kraken_host) hex(page_type) hex(query) hex(minted)`\n\
          //! lines\
@@ -276,48 +253,5 @@ fn main() {{
         list.join(", ")
     );
     write_if_changed(&krate.join("src/main.rs"), &main);
-
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(krate.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "the generated code does not build ({}):\n{}",
-        krate.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target.join("release").join(format!(
-        "kraken-differential{}",
-        std::env::consts::EXE_SUFFIX
-    ))
-}
-
-fn run(binary: &Path, input: &str) -> String {
-    let mut child = Command::new(binary)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the differential binary runs");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_owned();
-    // Feed from a thread: answers fill stdout's pipe while requests are still going in.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child
-        .wait_with_output()
-        .expect("the differential binary ends");
-    writer.join().expect("writer").expect("requests written");
-    assert!(out.status.success(), "the differential binary failed");
-    String::from_utf8(out.stdout).expect("UTF-8 answers")
-}
-
-/// Leaves unchanged files alone, so cargo rebuilds only what changed.
-fn write_if_changed(path: &Path, content: &str) {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
-        return;
-    }
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dir");
-    std::fs::write(path, content).expect("write");
+    scratch::build_release(krate, target, "kraken-differential")
 }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use testkit::scratch::{self, write_if_changed};
 use testkit::{hex, repo_root};
 
 /// Payloads and requests per payload.
@@ -205,7 +206,7 @@ fn compiled_payloads_give_the_sdks_keys() {
             requests.push((i, n));
         }
     }
-    let output = run(&binary, &input);
+    let output = scratch::run(&binary, &input);
     let answers: Vec<(String, String)> = output
         .lines()
         .map(|l| {
@@ -280,32 +281,12 @@ fn compiled_payloads_give_the_sdks_keys() {
 
 /// Writes the throwaway crate around the generated modules and builds it.
 fn build(krate: &Path, target: &Path, modules: &[String]) -> PathBuf {
-    let kraken = repo_root().join("kraken");
-    let manifest = format!(
-        r#"# Written by benches/tests/growthbook.rs; rewritten on every run.
-[package]
-name = "kraken-growthbook-differential"
-version = "0.0.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-kraken = {{ path = {kraken:?} }}
-
-[profile.release]
-opt-level = 1
-debug-assertions = true
-overflow-checks = true
-incremental = true
-
-[workspace]
-"#,
-        kraken = kraken.to_str().expect("UTF-8 repository path"),
+    scratch::manifest(
+        krate,
+        "kraken-growthbook-differential",
+        "benches/tests/growthbook.rs",
+        "[profile.release]\nopt-level = 1\ndebug-assertions = true\noverflow-checks = true\nincremental = true\n",
     );
-    write_if_changed(&krate.join("Cargo.toml"), &manifest);
-    if let Ok(lock) = std::fs::read_to_string(repo_root().join("Cargo.lock")) {
-        write_if_changed(&krate.join("Cargo.lock"), &lock);
-    }
     let mut main = String::from(
         "//! Reads `config cookies host kraken_host page target country device minted` lines (hex,\n\
          //! `-` when missing, cookies `,`-separated) and prints `key\\tunit` for each.\n\n\
@@ -368,45 +349,5 @@ fn main() {{
         list.join(", ")
     );
     write_if_changed(&krate.join("src/main.rs"), &main);
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(krate.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "the generated code does not build ({}):\n{}",
-        krate.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target.join("release").join(format!(
-        "kraken-growthbook-differential{}",
-        std::env::consts::EXE_SUFFIX
-    ))
-}
-
-fn run(binary: &Path, input: &str) -> String {
-    let mut child = Command::new(binary)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the differential binary runs");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child
-        .wait_with_output()
-        .expect("the differential binary ends");
-    writer.join().expect("writer").expect("requests written");
-    assert!(out.status.success(), "the differential binary failed");
-    String::from_utf8(out.stdout).expect("UTF-8 answers")
-}
-
-fn write_if_changed(path: &Path, content: &str) {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
-        return;
-    }
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dir");
-    std::fs::write(path, content).expect("write");
+    scratch::build_release(krate, target, "kraken-growthbook-differential")
 }

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use testkit::repo_root;
+use testkit::scratch::{self, write_if_changed};
 
 fn tools() -> PathBuf {
     std::env::var_os("KRAKEN_GB_TOOLS")
@@ -369,10 +369,7 @@ fn growthbook_corpus_through_the_compiled_path() {
                 && reason.starts_with("SPEC §6 invalid input")
             {
                 // A skip for invalid input holds only if codegen does refuse it.
-                let mut compiler = Compiler {
-                    saved_groups: saved,
-                    attributes: BTreeSet::new(),
-                };
+                let mut compiler = Compiler::new(saved);
                 if compiler.condition(&c[1], "condition").is_ok() {
                     tally.failures.push(format!(
                         "{section}[{i}]: skipped as invalid input, but codegen compiles it"
@@ -382,10 +379,7 @@ fn growthbook_corpus_through_the_compiled_path() {
             if skipped(section, i, tally) {
                 continue;
             }
-            let mut compiler = Compiler {
-                saved_groups: saved,
-                attributes: BTreeSet::new(),
-            };
+            let mut compiler = Compiler::new(saved);
             let label = format!("{section}[{i}] {}", text(&c[0]));
             let cond = match compiler.condition(&c[1], "condition") {
                 Ok(cond) => cond,
@@ -667,35 +661,12 @@ fn growthbook_corpus_through_the_compiled_path() {
 }
 
 fn build_and_run(krate: &Path, target: &Path) -> String {
-    let kraken = repo_root().join("kraken");
-    let manifest = format!(
-        "# Written by benches/tests/growthbook_corpus.rs.\n[package]\nname = \"kraken-growthbook-corpus\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nkraken = {{ path = {kraken:?} }}\n\n[profile.dev]\nopt-level = 0\ndebug = false\nincremental = true\n\n[workspace]\n",
-        kraken = kraken.to_str().expect("UTF-8 path"),
+    scratch::manifest(
+        krate,
+        "kraken-growthbook-corpus",
+        "benches/tests/growthbook_corpus.rs",
+        "[profile.dev]\nopt-level = 0\ndebug = false\nincremental = true\n",
     );
-    write_if_changed(&krate.join("Cargo.toml"), &manifest);
-    if let Ok(lock) = std::fs::read_to_string(repo_root().join("Cargo.lock")) {
-        write_if_changed(&krate.join("Cargo.lock"), &lock);
-    }
-    let out = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--manifest-path"])
-        .arg(krate.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "the compiled corpus does not build or run ({}):\n{}",
-        krate.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
-fn write_if_changed(path: &Path, content: &str) {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
-        return;
-    }
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dir");
-    std::fs::write(path, content).expect("write");
+    let out = scratch::cargo(krate, target, &["run", "--quiet"]);
+    String::from_utf8(out).expect("UTF-8")
 }

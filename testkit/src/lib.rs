@@ -1,12 +1,14 @@
 //! What the tests and the benches share, one copy each: a seeded PRNG, what a config declares,
 //! random hostile-ish requests, the independent Python implementation of the SPEC
-//! (`tests/reference/kraken_ref.py`) as the oracle, and Viceroy serving a wasm on loopback.
+//! (`tests/reference/kraken_ref.py`) as the oracle, Viceroy serving a wasm on loopback, and
+//! throwaway crates over the `kraken` library (`scratch`).
 //! Never part of the service: a dev-dependency of `kraken`, a native dependency of the benches.
 
 pub mod cases;
 pub mod declared;
 pub mod reference;
 pub mod rng;
+pub mod scratch;
 pub mod viceroy;
 
 pub use cases::{Case, cases};
