@@ -122,13 +122,7 @@ pub fn table(rows: &[Row], limit: Option<usize>) -> String {
             );
         }
     }
-    let width = shown.iter().map(|r| r.host.len()).max().unwrap_or(4).max(4);
-    let pwidth = shown
-        .iter()
-        .map(|r| r.page_type.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let (pwidth, width) = column_widths(shown.iter().map(|r| (&*r.page_type, &*r.host)));
     let mut out = format!(
         "{:pwidth$}  {:width$}  {:>11}  {:>12}  {:>14}\n",
         "page type", "host", "experiments", "keys", "with overrides"
@@ -150,6 +144,14 @@ pub fn table(rows: &[Row], limit: Option<usize>) -> String {
         );
     }
     out
+}
+
+/// Widths of the page type and host columns of a table with these rows: the longest value, at
+/// least the header's (`page type`, `host`).
+pub fn column_widths<'a>(rows: impl Iterator<Item = (&'a str, &'a str)>) -> (usize, usize) {
+    rows.fold((9, 4), |(page, host), (p, h)| {
+        (page.max(p.len()), host.max(h.len()))
+    })
 }
 
 fn show(n: u128) -> String {

@@ -127,13 +127,8 @@ pub fn below_floor(edge: &Edge, floor: &Floor) -> Vec<String> {
 /// The table `cargo codegen budget` prints.
 pub fn table(rows: &[Row]) -> String {
     let visitors = rows.first().map_or(DEFAULT_VISITORS, |r| r.visitors);
-    let width = rows.iter().map(|r| r.host.len()).max().unwrap_or(4).max(4);
-    let pwidth = rows
-        .iter()
-        .map(|r| r.page_type.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let (pwidth, width) =
+        crate::budget::column_widths(rows.iter().map(|r| (&*r.page_type, &*r.host)));
     let mut out = format!(
         "forecast for {visitors} new visitors (one cache lifetime, no overrides):\n\
          {:pwidth$}  {:width$}  {:>11}  {:>13}  {:>9}  costliest experiments (hit ratio without it)\n",
